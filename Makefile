@@ -1,0 +1,108 @@
+# exitvisor — build, boot and test.
+#
+#   make run     build, make a disk, boot it (QEMU/KVM if it can, else Bochs)
+#   make test    host unit tests + Bochs (1 and 2 vCPUs) and QEMU TCG boots
+#
+# Both install missing Debian packages first (as root) via tools/deps.sh.
+
+BUILD   ?= build
+CPUS    ?= 2
+ENGINE  ?= auto
+TIMEOUT ?= 300
+NEXT    ?=
+OPTIONS ?= --poweroff
+
+EFI_INC  := /usr/include/efi
+EFI_LIB  := /usr/lib
+CC       := gcc
+LD       := ld
+NASM     := nasm
+OBJCOPY  := objcopy
+
+# Freestanding UEFI code. -mgeneral-regs-only: root mode must never touch
+# the guest's FPU/SSE/AVX state, which it does not save.
+EFI_CFLAGS := -I$(EFI_INC) -I$(EFI_INC)/x86_64 -fpic -ffreestanding -fno-stack-protector \
+	-fno-stack-check -fshort-wchar -mno-red-zone -maccumulate-outgoing-args \
+	-mgeneral-regs-only -DGNU_EFI_USE_MS_ABI -DEFI_FUNCTION_WRAPPER \
+	-std=gnu11 -O2 -g0 -Wall -Wextra -Werror -fno-strict-aliasing $(EXTRA_CFLAGS)
+EFI_LDFLAGS := -nostdlib -shared -Bsymbolic -znocombreloc -T linker.ld $(EFI_LIB)/crt0-efi-x86_64.o
+EFI_LIBS := -L$(EFI_LIB) -lgnuefi -lefi
+EFI_SECTIONS := -j .text -j .sdata -j .data -j .rodata -j .dynamic -j .dynsym -j .rel \
+	-j .rela -j .rel.* -j .rela.* -j .reloc
+
+HV_C   := $(wildcard hv/*.c hv/exits/*.c)
+HV_ASM := $(wildcard hv/*.asm)
+BOOT_C := $(wildcard boot/*.c)
+HV_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(HV_C) $(BOOT_C)) $(patsubst %.asm,$(BUILD)/obj/%.o,$(HV_ASM))
+PROBE_OBJ := $(BUILD)/obj/guest/probe.o $(BUILD)/obj/hv/exit_names.o
+
+# Host-testable logic, compiled natively for the unit tests.
+HOST_SRC := hv/exit_stats.c hv/leaves.c hv/exit_names.c hv/exit_possible.c hv/fmt.c \
+	hv/mtrr.c hv/vmx_errors.c boot/next_stage.c
+HOST_TESTS := $(wildcard hv/tests/*.c)
+HOST_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -fsanitize=address,undefined -I.
+
+.PHONY: all deps run test unit-test bench clean disk
+all: $(BUILD)/exitvisor.efi $(BUILD)/probe.efi
+
+deps:
+	@bash tools/deps.sh
+
+$(BUILD)/obj/%.o: %.c $(wildcard hv/*.h hv/arch/*.h hv/exits/*.h boot/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(EFI_CFLAGS) -c $< -o $@
+
+$(BUILD)/obj/%.o: %.asm
+	@mkdir -p $(dir $@)
+	$(NASM) -f elf64 $< -o $@
+
+$(BUILD)/%.so: linker.ld
+	$(LD) $(EFI_LDFLAGS) $(filter %.o,$^) -o $@ $(EFI_LIBS)
+
+$(BUILD)/exitvisor.so: $(HV_OBJ)
+$(BUILD)/probe.so: $(PROBE_OBJ)
+
+$(BUILD)/%.efi: $(BUILD)/%.so
+	$(OBJCOPY) $(EFI_SECTIONS) --target efi-app-x86_64 --subsystem=10 $< $@
+
+# ---- disk image: the ESP that make run and the tests boot ----
+$(BUILD)/esp/EFI/exitvisor/exitvisor.cfg: FORCE
+	@mkdir -p $(dir $@)
+	@printf '%s\n' "# written by make: what exitvisor starts after virtualizing the machine" \
+	   'next=\EFI\exitvisor\$(if $(NEXT),$(notdir $(NEXT)),probe.efi)' \
+	   'options=$(OPTIONS)' > $@.tmp
+	@cmp -s $@.tmp $@ || mv $@.tmp $@; rm -f $@.tmp
+
+disk: $(BUILD)/disk.img
+$(BUILD)/disk.img: $(BUILD)/exitvisor.efi $(BUILD)/probe.efi $(BUILD)/esp/EFI/exitvisor/exitvisor.cfg $(NEXT)
+	@mkdir -p $(BUILD)/esp/EFI/BOOT
+	cp $(BUILD)/exitvisor.efi $(BUILD)/esp/EFI/BOOT/BOOTX64.EFI
+	cp $(BUILD)/probe.efi $(BUILD)/esp/EFI/exitvisor/probe.efi
+	$(if $(NEXT),cp $(NEXT) $(BUILD)/esp/EFI/exitvisor/)
+	bash tools/mkdisk.sh $@ $(BUILD)/esp
+
+run: deps
+	$(MAKE) --no-print-directory all
+	$(MAKE) --no-print-directory $(BUILD)/disk.img
+	bash tools/run.sh --engine $(ENGINE) --cpus $(CPUS) --timeout $(TIMEOUT) \
+		--disk $(BUILD)/disk.img --out $(BUILD)/run
+
+# ---- tests ----
+$(BUILD)/host/unit_tests: $(HOST_SRC) $(HOST_TESTS) $(wildcard hv/*.h hv/arch/*.h hv/tests/*.h boot/*.h)
+	@mkdir -p $(dir $@)
+	gcc $(HOST_CFLAGS) $(HOST_SRC) $(HOST_TESTS) -o $@
+
+unit-test: $(BUILD)/host/unit_tests
+	$(BUILD)/host/unit_tests
+
+test: deps
+	bash tools/tests/run_all.sh
+
+bench: deps
+	bash tools/bench.sh
+
+clean:
+	rm -rf $(BUILD)
+
+FORCE:
+.DELETE_ON_ERROR:

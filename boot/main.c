@@ -1,0 +1,188 @@
+/*
+ * exitvisor's UEFI entry: move into runtime memory, virtualize every CPU,
+ * then start the next stage (by default the probe) as a guest.
+ */
+#include <efi.h>
+#include <efilib.h>
+#include "relocate.h"
+#include "mp_services.h"
+#include "next_stage.h"
+#include "../hv/hv.h"
+#include "../hv/log.h"
+#include "../hv/serial.h"
+
+static EFI_MP_SERVICES_PROTOCOL *mp;
+
+/* Runs on each AP through StartupAllAPs: no UEFI calls but WhoAmI, which the
+ * PI spec allows on APs. */
+static VOID EFIAPI virtualize_ap(VOID *unused)
+{
+    UINTN me;
+    (void)unused;
+    if (!EFI_ERROR(mp->WhoAmI(mp, &me)))
+        hv_virtualize_this_cpu((u32)me);
+}
+
+/* ---- choosing and starting the next stage ---- */
+
+/* Narrow UCS-2 load options to ASCII; binary (non-text) options count as none. */
+static void narrow(const CHAR16 *w, UINTN bytes, char *out, UINTN cap)
+{
+    UINTN n = 0;
+    for (UINTN i = 0; w && i < bytes / 2 && w[i] && n + 1 < cap; i++) {
+        if (w[i] < 0x20 || w[i] > 0x7E) {
+            n = 0;
+            break;
+        }
+        out[n++] = (char)w[i];
+    }
+    out[n] = '\0';
+}
+
+static void widen(const char *s, CHAR16 *out, UINTN cap)
+{
+    UINTN i = 0;
+    for (; s[i] && i + 1 < cap; i++)
+        out[i] = (CHAR16)s[i];
+    out[i] = 0;
+}
+
+static void read_config(EFI_LOADED_IMAGE *li, struct next_stage *next)
+{
+    static char text[4096];
+    CHAR16 path[NEXT_STAGE_MAX];
+    EFI_FILE_HANDLE root = LibOpenRoot(li->DeviceHandle), file;
+    UINTN size = sizeof(text) - 1;
+    const char *error = NULL;
+    unsigned line = 0;
+
+    if (!root)
+        return;
+    widen(NEXT_STAGE_CONFIG, path, NEXT_STAGE_MAX);
+    if (EFI_ERROR(root->Open(root, &file, path, EFI_FILE_MODE_READ, 0))) {
+        root->Close(root);
+        return;
+    }
+    if (!EFI_ERROR(file->Read(file, &size, text))) {
+        if (next_stage_from_config(text, size, next, &error, &line) == PARSE_ERROR) {
+            hv_log("%s line %u: %s; using the default next stage", NEXT_STAGE_CONFIG, line, error);
+            next_stage_default(next);
+        }
+    }
+    file->Close(file);
+    root->Close(root);
+}
+
+static void choose_next_stage(EFI_LOADED_IMAGE *li, struct next_stage *next)
+{
+    char line[512];
+
+    next_stage_default(next);
+    narrow(li->LoadOptions, li->LoadOptionsSize, line, sizeof(line));
+    enum parse_result r = next_stage_from_command_line(line, next);
+    if (r == PARSE_ERROR)
+        hv_log("load options name a next stage longer than %u characters; ignoring them", NEXT_STAGE_MAX - 1);
+    if (r != PARSE_OK) {
+        next_stage_default(next);
+        read_config(li, next);
+    }
+}
+
+static EFI_STATUS start_next_stage(EFI_HANDLE self, EFI_LOADED_IMAGE *li, const struct next_stage *next)
+{
+    static EFI_GUID loaded_image_guid = LOADED_IMAGE_PROTOCOL;
+    static CHAR16 wide_path[NEXT_STAGE_MAX], wide_options[NEXT_STAGE_MAX];
+    EFI_HANDLE child = NULL;
+    EFI_LOADED_IMAGE *child_li = NULL;
+
+    widen(next->path, wide_path, NEXT_STAGE_MAX);
+    widen(next->options, wide_options, NEXT_STAGE_MAX);
+    hv_log("next stage %s options \"%s\" (from %s)", next->path, next->options, next->source);
+    EFI_DEVICE_PATH *dp = FileDevicePath(li->DeviceHandle, wide_path);
+    EFI_STATUS s = dp ? BS->LoadImage(FALSE, self, dp, NULL, 0, &child) : EFI_OUT_OF_RESOURCES;
+    if (EFI_ERROR(s)) {
+        hv_log("cannot load the next stage %s: EFI status 0x%llx; returning to the firmware", next->path,
+               (unsigned long long)s);
+        return s;
+    }
+    if (next->options[0] && !EFI_ERROR(BS->HandleProtocol(child, &loaded_image_guid, (void **)&child_li))) {
+        child_li->LoadOptions = wide_options;
+        child_li->LoadOptionsSize = (UINT32)(StrLen(wide_options) + 1) * sizeof(CHAR16);
+    }
+    s = BS->StartImage(child, NULL, NULL);
+    hv_log("next stage returned, EFI status 0x%llx", (unsigned long long)s);
+    return s;
+}
+
+/* ---- virtualizing the machine ---- */
+
+static void virtualize_all_cpus(void)
+{
+    static EFI_GUID mp_guid = EFI_MP_SERVICES_PROTOCOL_GUID;
+    UINTN nr_cpus = 1, nr_enabled = 1, bsp = 0;
+    EFI_PHYSICAL_ADDRESS region = 0;
+
+    if (EFI_ERROR(BS->LocateProtocol(&mp_guid, NULL, (void **)&mp)) ||
+        EFI_ERROR(mp->GetNumberOfProcessors(mp, &nr_cpus, &nr_enabled)) || EFI_ERROR(mp->WhoAmI(mp, &bsp))) {
+        mp = NULL;
+        nr_cpus = 1;
+        bsp = 0;
+        hv_log("no EFI_MP_SERVICES_PROTOCOL: virtualizing the boot CPU only");
+    }
+    if (nr_cpus > EXV_MAX_VCPUS) {
+        hv_log("%llu CPUs found; exitvisor virtualizes the first %u", (unsigned long long)nr_cpus, EXV_MAX_VCPUS);
+        nr_cpus = EXV_MAX_VCPUS;
+    }
+    u64 pages = hv_pages_needed((u32)nr_cpus);
+    if (EFI_ERROR(BS->AllocatePages(AllocateAnyPages, EfiRuntimeServicesData, pages, &region))) {
+        hv_log("VMX not available: no memory for the hypervisor (%llu pages); starting the next stage "
+               "unvirtualized", (unsigned long long)pages);
+        return;
+    }
+    struct arena arena = { (u8 *)(UINTN)region, (u8 *)(UINTN)region + pages * PAGE_SIZE };
+    const char *why = hv_prepare(&arena, (u32)nr_cpus);
+    if (why) {
+        hv_log("exitvisor " EXITVISOR_VERSION " starting on %llu CPUs", (unsigned long long)nr_cpus);
+        hv_log("VMX not available: %s; starting the next stage unvirtualized", why);
+        BS->FreePages(region, pages);
+        return;
+    }
+    hv_log_banner();
+    if (mp && nr_cpus > 1) {
+        if (!hv_can_virtualize_aps())
+            hv_log("APs stay unvirtualized: this CPU lacks wait-for-SIPI or unrestricted guest, so a vCPU "
+                   "could not be restarted by INIT-SIPI-SIPI");
+        else if (nr_enabled > 1)
+            mp->StartupAllAPs(mp, virtualize_ap, TRUE, NULL, 0, NULL, NULL);
+    }
+    hv_virtualize_this_cpu((u32)bsp);
+    hv_log("%u of %llu cpus launched", hv->nr_launched, (unsigned long long)nr_cpus);
+}
+
+static EFI_STATUS exitvisor_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
+{
+    static EFI_GUID loaded_image_guid = LOADED_IMAGE_PROTOCOL;
+    EFI_LOADED_IMAGE *li = NULL;
+    struct next_stage next;
+
+    InitializeLib(image, st);
+    serial_init();
+    if (EFI_ERROR(BS->HandleProtocol(image, &loaded_image_guid, (void **)&li)))
+        return EFI_LOAD_ERROR;
+    choose_next_stage(li, &next);
+    virtualize_all_cpus();
+    return start_next_stage(image, li, &next);
+}
+
+EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
+{
+    EFI_STATUS result = EFI_SUCCESS;
+    EFI_STATUS s = run_from_runtime_copy(image, st, exitvisor_main, &result);
+    if (EFI_ERROR(s)) {
+        /* Nothing virtualized yet: say so on the serial line and give up. */
+        serial_init();
+        hv_log("cannot copy exitvisor into runtime memory: EFI status 0x%llx", (unsigned long long)s);
+        return s;
+    }
+    return result;
+}

@@ -1,0 +1,154 @@
+#include "next_stage.h"
+
+static int is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+
+static char lower(char c) { return (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c; }
+
+static int ends_with_efi(const char *s, size_t n)
+{
+    return n >= 4 && s[n - 4] == '.' && lower(s[n - 3]) == 'e' && lower(s[n - 2]) == 'f' && lower(s[n - 1]) == 'i';
+}
+
+/* Copy n bytes and NUL-terminate; 0 when it does not fit. */
+static int copy_text(char *dst, size_t cap, const char *src, size_t n)
+{
+    if (n >= cap)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        dst[i] = src[i];
+    dst[n] = '\0';
+    return 1;
+}
+
+static size_t trimmed_len(const char *s, size_t n)
+{
+    while (n && is_space(s[n - 1]))
+        n--;
+    return n;
+}
+
+enum parse_result next_stage_from_command_line(const char *line, struct next_stage *out)
+{
+    const char *tok[2] = { 0 };
+    size_t tok_len[2] = { 0 };
+    const char *p = line;
+    int found = 0;
+
+    /* Look at the first two tokens: "[self.efi] next.efi [options...]". */
+    for (int t = 0; t < 2; t++) {
+        while (*p && is_space(*p))
+            p++;
+        if (!*p)
+            break;
+        tok[t] = p;
+        while (*p && !is_space(*p))
+            p++;
+        tok_len[t] = (size_t)(p - tok[t]);
+        found++;
+    }
+    int pick = -1;
+    if (found == 2 && ends_with_efi(tok[0], tok_len[0]) && ends_with_efi(tok[1], tok_len[1]))
+        pick = 1; /* the shell passes exitvisor's own name first */
+    else if (found >= 1 && ends_with_efi(tok[0], tok_len[0]) && found == 2)
+        pick = 0; /* "next.efi options" */
+    else if (found == 1 && ends_with_efi(tok[0], tok_len[0]))
+        return PARSE_NONE; /* only our own name */
+    if (pick < 0)
+        return PARSE_NONE;
+    if (!copy_text(out->path, sizeof(out->path), tok[pick], tok_len[pick]))
+        return PARSE_ERROR;
+    const char *rest = tok[pick] + tok_len[pick];
+    while (*rest && is_space(*rest))
+        rest++;
+    size_t n = 0;
+    while (rest[n])
+        n++;
+    if (!copy_text(out->options, sizeof(out->options), rest, trimmed_len(rest, n)))
+        return PARSE_ERROR;
+    out->source = "load options";
+    return PARSE_OK;
+}
+
+static int key_is(const char *s, size_t n, const char *key)
+{
+    size_t k = 0;
+    while (key[k])
+        k++;
+    if (n != k)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (lower(s[i]) != key[i])
+            return 0;
+    return 1;
+}
+
+enum parse_result next_stage_from_config(const char *text, size_t len, struct next_stage *out, const char **error,
+                                         unsigned *error_line)
+{
+    int have_next = 0;
+    unsigned line_no = 0;
+    size_t i = 0;
+
+    out->options[0] = '\0';
+    while (i < len) {
+        size_t start = i;
+        while (i < len && text[i] != '\n')
+            i++;
+        size_t end = i++;
+        line_no++;
+        while (start < end && is_space(text[start]))
+            start++;
+        end = start + trimmed_len(text + start, end - start);
+        if (start == end || text[start] == '#')
+            continue;
+        size_t eq = start;
+        while (eq < end && text[eq] != '=')
+            eq++;
+        if (eq == end) {
+            *error = "expected key=value";
+            *error_line = line_no;
+            return PARSE_ERROR;
+        }
+        size_t key_end = trimmed_len(text + start, eq - start) + start;
+        size_t val = eq + 1;
+        while (val < end && is_space(text[val]))
+            val++;
+        if (key_is(text + start, key_end - start, "next")) {
+            if (!ends_with_efi(text + val, end - val) ||
+                !copy_text(out->path, sizeof(out->path), text + val, end - val)) {
+                *error = "next= must name an .efi file (at most 255 characters)";
+                *error_line = line_no;
+                return PARSE_ERROR;
+            }
+            have_next = 1;
+        } else if (key_is(text + start, key_end - start, "options")) {
+            if (!copy_text(out->options, sizeof(out->options), text + val, end - val)) {
+                *error = "options= is longer than 255 characters";
+                *error_line = line_no;
+                return PARSE_ERROR;
+            }
+        } else {
+            *error = "unknown key (known: next, options)";
+            *error_line = line_no;
+            return PARSE_ERROR;
+        }
+    }
+    if (!have_next) {
+        if (out->options[0]) {
+            /* options without next: apply them to the default program. */
+            copy_text(out->path, sizeof(out->path), NEXT_STAGE_DEFAULT, sizeof(NEXT_STAGE_DEFAULT) - 1);
+            out->source = "config file";
+            return PARSE_OK;
+        }
+        return PARSE_NONE;
+    }
+    out->source = "config file";
+    return PARSE_OK;
+}
+
+void next_stage_default(struct next_stage *out)
+{
+    copy_text(out->path, sizeof(out->path), NEXT_STAGE_DEFAULT, sizeof(NEXT_STAGE_DEFAULT) - 1);
+    out->options[0] = '\0';
+    out->source = "default";
+}

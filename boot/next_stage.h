@@ -1,0 +1,38 @@
+/*
+ * Which program exitvisor starts after it has virtualized the machine.
+ * Sources, first match wins:
+ *   1. exitvisor's own UEFI load options (e.g. the UEFI shell command line
+ *      "exitvisor.efi \EFI\tools\app.efi arg1 arg2"): the first token ending in
+ *      ".efi" after exitvisor's own name is the next stage, the rest of the
+ *      line becomes its load options;
+ *   2. the config file \EFI\exitvisor\exitvisor.cfg on exitvisor's volume:
+ *        # comment
+ *        next=\EFI\exitvisor\probe.efi
+ *        options=--poweroff
+ *   3. the default \EFI\exitvisor\probe.efi, no options.
+ * Parsing is pure so the host unit tests cover it.
+ */
+#ifndef EXITVISOR_NEXT_STAGE_H
+#define EXITVISOR_NEXT_STAGE_H
+#include <stddef.h>
+
+#define NEXT_STAGE_MAX 256
+#define NEXT_STAGE_DEFAULT "\\EFI\\exitvisor\\probe.efi"
+#define NEXT_STAGE_CONFIG "\\EFI\\exitvisor\\exitvisor.cfg"
+
+struct next_stage {
+    char path[NEXT_STAGE_MAX];
+    char options[NEXT_STAGE_MAX];
+    const char *source; /* "load options", "config file" or "default" */
+};
+
+enum parse_result { PARSE_NONE, PARSE_OK, PARSE_ERROR };
+
+/* Load options as ASCII (already narrowed from UCS-2). PARSE_NONE when they
+ * name no .efi program. */
+enum parse_result next_stage_from_command_line(const char *line, struct next_stage *out);
+/* Config file text. PARSE_ERROR with *error set for a line it cannot use. */
+enum parse_result next_stage_from_config(const char *text, size_t len, struct next_stage *out, const char **error,
+                                         unsigned *error_line);
+void next_stage_default(struct next_stage *out);
+#endif

@@ -1,0 +1,52 @@
+/*
+ * The guest-visible ABI of exitvisor: CPUID leaves and VMCALL numbers.
+ * Shared by the hypervisor and by every guest-side program; README.md
+ * documents the same contract for people.
+ */
+#ifndef EXITVISOR_ABI_H
+#define EXITVISOR_ABI_H
+
+/* CPUID.0x40000000: EAX = highest hypervisor leaf, EBX:ECX:EDX = signature. */
+#define EXV_LEAF_SIGNATURE      0x40000000u
+/* CPUID.0x40000001: EAX = ABI version, EBX = vCPUs launched, ECX = EDX = 0. */
+#define EXV_LEAF_INFO           0x40000001u
+#define EXV_LEAF_HV_MAX         EXV_LEAF_INFO
+#define EXV_SIGNATURE           "exitvisor\0\0\0"   /* 12 bytes, EBX, ECX, EDX */
+#define EXV_SIG_EBX             0x74697865u         /* "exit" */
+#define EXV_SIG_ECX             0x6f736976u         /* "viso" */
+#define EXV_SIG_EDX             0x00000072u         /* "r\0\0\0" */
+#define EXV_ABI_VERSION         1u
+
+/*
+ * Exit-statistics leaves (the course ABI, kept bit-for-bit):
+ *  0x4FFFFFFF           EAX = total exits, all reasons, all vCPUs (low 32)
+ *                       EBX:ECX = total cycles spent handling exits (hi:lo)
+ *                       EDX = 0
+ *  0x4FFFFFFE ECX=r     EAX = exits of reason r (low 32), EBX = ECX = EDX = 0
+ *  0x4FFFFFFD ECX=r     EBX:ECX = cycles spent on reason r (hi:lo), EAX = EDX = 0
+ * exitvisor extension:
+ *  0x4FFFFFFC ECX=r     EBX:ECX = exits of reason r, full 64 bits (hi:lo),
+ *                       EAX = EDX = 0
+ *             ECX=0xFFFFFFFF  EBX:ECX = total exits of all reasons, 64 bits.
+ * For r the SDM does not define: EAX = EBX = ECX = 0, EDX = 0xFFFFFFFF.
+ * For r defined but impossible with the controls in force: all four 0.
+ * Every query is itself a CPUID exit and is counted before it is answered:
+ * a query's count includes itself; its cycles are added after it returns.
+ */
+#define EXV_LEAF_TOTALS         0x4FFFFFFFu
+#define EXV_LEAF_REASON_COUNT   0x4FFFFFFEu
+#define EXV_LEAF_REASON_CYCLES  0x4FFFFFFDu
+#define EXV_LEAF_REASON_COUNT64 0x4FFFFFFCu
+#define EXV_LEAF_STATS_FIRST    EXV_LEAF_REASON_COUNT64
+#define EXV_SELECT_TOTAL        0xFFFFFFFFu
+#define EXV_UNDEFINED_EDX       0xFFFFFFFFu
+
+/*
+ * VMCALL: RAX = function, result in RAX (EXV_VMCALL_OK or an error).
+ * Anything else in RAX returns EXV_VMCALL_UNKNOWN; no other register changes.
+ */
+#define EXV_VMCALL_PING         0x65787600u  /* returns EXV_VMCALL_OK */
+#define EXV_VMCALL_OK           0u
+#define EXV_VMCALL_UNKNOWN      0xFFFFFFFFFFFFFFFFull
+
+#endif

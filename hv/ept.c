@@ -1,0 +1,83 @@
+/*
+ * EPT identity map (SDM Vol. 3C 29.3) of the first min(512 GiB, MAXPHYADDR)
+ * of guest-physical space, read/write/execute. EPT replaces the MTRRs for
+ * guest accesses, so each page carries the memory type the MTRRs give it:
+ * a 2-MiB page where the MTRRs are uniform over it, else 4-KiB pages. The
+ * guest's PAT still applies on top (ignore-PAT = 0), as on bare metal.
+ */
+#include "ept.h"
+#include "arch/msr.h"
+#include "arch/vmcs_fields.h"
+
+#define EPT_RWX 0x7ull
+#define EPT_LARGE (1ull << 7)
+#define EPT_MEMTYPE_SHIFT 3
+
+void mtrr_read_state(struct mtrr_state *s)
+{
+    struct cpuid_regs r;
+    u64 cap = rdmsr(MSR_IA32_MTRRCAP);
+    u64 def = rdmsr(MSR_IA32_MTRR_DEF_TYPE);
+
+    cpuid_ex(0x80000008u, 0, &r);
+    s->address_mask = (1ull << (r.eax & 0xFF)) - 1;
+    s->enabled = (def >> 11) & 1;
+    s->fixed_enabled = ((def >> 10) & 1) && ((cap >> 8) & 1);
+    s->default_type = (u8)(def & 0xFF);
+    s->variable_count = (u32)(cap & 0xFF);
+    if (s->variable_count > MTRR_MAX_VARIABLE)
+        s->variable_count = MTRR_MAX_VARIABLE;
+    for (u32 i = 0; i < s->variable_count; i++) {
+        s->variable[i].base = rdmsr(MSR_IA32_MTRR_PHYSBASE0 + 2 * i);
+        s->variable[i].mask = rdmsr(MSR_IA32_MTRR_PHYSBASE0 + 2 * i + 1);
+    }
+    if (s->fixed_enabled) {
+        static const u32 fixed_msrs[11] = { MSR_IA32_MTRR_FIX64K_00000, MSR_IA32_MTRR_FIX16K_80000,
+                                            MSR_IA32_MTRR_FIX16K_A0000, 0x268, 0x269, 0x26A, 0x26B,
+                                            0x26C, 0x26D, 0x26E, 0x26F };
+        for (u32 m = 0; m < 11; m++) {
+            u64 v = rdmsr(fixed_msrs[m]);
+            for (u32 b = 0; b < 8; b++)
+                s->fixed[m * 8 + b] = (u8)(v >> (8 * b));
+        }
+    }
+}
+
+const char *ept_build_identity_map(struct hv_state *h, struct arena *a, const struct mtrr_state *mtrr)
+{
+    u64 top = mtrr->address_mask + 1;
+    u64 gigs = top >> 30;
+    if (gigs > 512 || gigs == 0)
+        gigs = 512;
+
+    u64 *pml4 = arena_alloc_pages(a, 1);
+    u64 *pdpt = arena_alloc_pages(a, 1);
+    if (!pml4 || !pdpt)
+        return "out of memory for EPT";
+    pml4[0] = (u64)(uintptr_t)pdpt | EPT_RWX;
+    for (u64 g = 0; g < gigs; g++) {
+        u64 *pd = arena_alloc_pages(a, 1);
+        if (!pd)
+            return "out of memory for EPT";
+        pdpt[g] = (u64)(uintptr_t)pd | EPT_RWX;
+        for (u64 m = 0; m < 512; m++) {
+            u64 base = (g << 30) | (m << 21);
+            u8 type;
+            if (mtrr_range_uniform(mtrr, base, 1ull << 21, &type)) {
+                pd[m] = base | EPT_RWX | EPT_LARGE | ((u64)type << EPT_MEMTYPE_SHIFT);
+                continue;
+            }
+            u64 *pt = arena_alloc_pages(a, 1);
+            if (!pt)
+                return "out of memory for EPT";
+            for (u64 p = 0; p < 512; p++) {
+                u64 pa = base | (p << 12);
+                pt[p] = pa | EPT_RWX | ((u64)mtrr_type_of_page(mtrr, pa) << EPT_MEMTYPE_SHIFT);
+            }
+            pd[m] = (u64)(uintptr_t)pt | EPT_RWX;
+        }
+    }
+    /* EPTP: write-back paging structures, 4-level walk (SDM 25.6.11). */
+    h->ept_pointer = (u64)(uintptr_t)pml4 | (3ull << 3) | MEMTYPE_WB;
+    return NULL;
+}

@@ -1,0 +1,70 @@
+/* Exit counters; see exit_stats.h for why they are sharded per vCPU. */
+#include "exit_stats.h"
+
+void exit_stats_reset(struct exit_stats *s, u32 nr_vcpus)
+{
+    u8 *p = (u8 *)s;
+    for (size_t i = 0; i < sizeof(*s); i++)
+        p[i] = 0;
+    s->nr_vcpus = nr_vcpus < EXV_MAX_VCPUS ? nr_vcpus : EXV_MAX_VCPUS;
+}
+
+/* Single writer per shard: a relaxed load and store are exact, and the
+ * atomic store keeps the compiler from splitting or caching the value. */
+static inline void shard_add(u64 *slot, u64 delta)
+{
+    __atomic_store_n(slot, __atomic_load_n(slot, __ATOMIC_RELAXED) + delta, __ATOMIC_RELAXED);
+}
+
+void exit_stats_count(struct exit_stats *s, u32 vcpu, u32 reason)
+{
+    if (vcpu < s->nr_vcpus && reason < EXIT_REASON_COUNT)
+        shard_add(&s->shard[vcpu].count[reason], 1);
+}
+
+void exit_stats_add_cycles(struct exit_stats *s, u32 vcpu, u32 reason, u64 cycles)
+{
+    if (vcpu < s->nr_vcpus && reason < EXIT_REASON_COUNT)
+        shard_add(&s->shard[vcpu].cycles[reason], cycles);
+}
+
+static u64 sum_column(const struct exit_stats *s, size_t offset, u32 reason)
+{
+    u64 sum = 0;
+    for (u32 v = 0; v < s->nr_vcpus; v++) {
+        const u64 *col = (const u64 *)((const u8 *)&s->shard[v] + offset);
+        sum += __atomic_load_n(&col[reason], __ATOMIC_RELAXED);
+    }
+    return sum;
+}
+
+u64 exit_stats_reason_count(const struct exit_stats *s, u32 reason)
+{
+    return reason < EXIT_REASON_COUNT ? sum_column(s, offsetof(struct exit_stats_shard, count), reason) : 0;
+}
+
+u64 exit_stats_reason_cycles(const struct exit_stats *s, u32 reason)
+{
+    return reason < EXIT_REASON_COUNT ? sum_column(s, offsetof(struct exit_stats_shard, cycles), reason) : 0;
+}
+
+static u64 sum_all(const struct exit_stats *s, size_t offset)
+{
+    u64 sum = 0;
+    for (u32 v = 0; v < s->nr_vcpus; v++) {
+        const u64 *col = (const u64 *)((const u8 *)&s->shard[v] + offset);
+        for (u32 r = 0; r < EXIT_REASON_COUNT; r++)
+            sum += __atomic_load_n(&col[r], __ATOMIC_RELAXED);
+    }
+    return sum;
+}
+
+u64 exit_stats_total_count(const struct exit_stats *s)
+{
+    return sum_all(s, offsetof(struct exit_stats_shard, count));
+}
+
+u64 exit_stats_total_cycles(const struct exit_stats *s)
+{
+    return sum_all(s, offsetof(struct exit_stats_shard, cycles));
+}

@@ -1,0 +1,41 @@
+/*
+ * CPUID: the real CPU's answer, except that the guest must not see VMX (it
+ * cannot use it) or SMX (GETSEC is refused), must see the hypervisor-present
+ * bit, and gets exitvisor's own leaves in 0x40000000-0x4FFFFFFF. Bits that
+ * mirror control registers (OSXSAVE, OSPKE) must follow the guest's CR4,
+ * not the host's, because CPUID executes here in root mode.
+ */
+#include "handlers.h"
+#include "../guest.h"
+#include "../leaves.h"
+#include "../vmcs.h"
+
+void handle_cpuid(struct vcpu *v)
+{
+    u32 leaf = (u32)v->regs->rax, subleaf = (u32)v->regs->rcx;
+    struct cpuid_regs r;
+
+    if (exv_leaf_is_ours(leaf)) {
+        struct leaf_env env = { hv->stats, hv->possible, hv->nr_launched };
+        exv_leaf_answer(leaf, subleaf, &env, &r);
+    } else {
+        cpuid_ex(leaf, subleaf, &r);
+        u64 guest_cr4 = vmcs_read(VMCS_GUEST_CR4);
+        if (leaf == 1) {
+            r.ecx &= ~(CPUID1_ECX_VMX | CPUID1_ECX_SMX | CPUID1_ECX_OSXSAVE);
+            r.ecx |= CPUID1_ECX_HYPERVISOR;
+            if (guest_cr4 & CR4_OSXSAVE)
+                r.ecx |= CPUID1_ECX_OSXSAVE;
+        } else if (leaf == 7 && subleaf == 0) {
+            r.ecx &= ~CPUID7_ECX_OSPKE;
+            if (guest_cr4 & CR4_PKE)
+                r.ecx |= CPUID7_ECX_OSPKE;
+        }
+    }
+    /* CPUID writes the low 32 bits and clears the high 32 bits of each. */
+    v->regs->rax = r.eax;
+    v->regs->rbx = r.ebx;
+    v->regs->rcx = r.ecx;
+    v->regs->rdx = r.edx;
+    guest_skip_instruction(v);
+}

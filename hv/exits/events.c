@@ -1,0 +1,68 @@
+/*
+ * Exits for events exitvisor does not intercept (no exception bitmap, no
+ * NMI, interrupt, window, MTF or preemption-timer exiting). If one arrives
+ * anyway it is logged, then either handed back to the guest unchanged or,
+ * where nothing sensible can be done, the vCPU stops with its state shown.
+ */
+#include "handlers.h"
+#include "../vmcs.h"
+#include "../diag.h"
+
+#define UNEXPECTED "unexpected exit (its control is off)"
+
+void handle_exception_nmi(struct vcpu *v)
+{
+    u64 info = vmcs_read(VMCS_EXIT_INTR_INFO);
+    log_exit(v, UNEXPECTED);
+    if (!(info & INTR_INFO_VALID))
+        vcpu_stop(v, "exception or NMI exit without valid interruption information");
+    /* Reflect the event into the guest exactly as it was raised. */
+    u32 entry = (u32)(info & (INTR_INFO_VALID | 0x7FF | INTR_INFO_DELIVER_ERROR_CODE));
+    if (info & INTR_INFO_DELIVER_ERROR_CODE)
+        vmcs_write(VMCS_ENTRY_EXCEPTION_ERROR, vmcs_read(VMCS_EXIT_INTR_ERROR));
+    u32 type = (u32)(info >> 8) & 7;
+    if (type == 4 || type == 5 || type == 6) /* software interrupt/exception: length needed */
+        vmcs_write(VMCS_ENTRY_INSTRUCTION_LEN, vmcs_read(VMCS_EXIT_INSTRUCTION_LEN));
+    vmcs_write(VMCS_ENTRY_INTR_INFO, entry);
+}
+
+static void clear_proc_control(u32 bit)
+{
+    vmcs_write(VMCS_PROC_CONTROLS, vmcs_read(VMCS_PROC_CONTROLS) & ~(u64)bit);
+}
+
+void handle_interrupt_window(struct vcpu *v)
+{
+    log_exit(v, UNEXPECTED);
+    clear_proc_control(PROC_INTERRUPT_WINDOW_EXITING);
+}
+
+void handle_nmi_window(struct vcpu *v)
+{
+    log_exit(v, UNEXPECTED);
+    clear_proc_control(PROC_NMI_WINDOW_EXITING);
+}
+
+void handle_monitor_trap_flag(struct vcpu *v)
+{
+    log_exit(v, UNEXPECTED);
+    clear_proc_control(PROC_MONITOR_TRAP_FLAG);
+}
+
+void handle_preemption_timer(struct vcpu *v)
+{
+    log_exit(v, UNEXPECTED);
+    vmcs_write(VMCS_PIN_CONTROLS, vmcs_read(VMCS_PIN_CONTROLS) & ~(u64)PIN_PREEMPTION_TIMER);
+}
+
+#define STOPPING_EVENT(name, why)                                              \
+    void handle_##name(struct vcpu *v)                                         \
+    {                                                                          \
+        log_exit(v, UNEXPECTED);                                               \
+        vcpu_stop(v, why);                                                     \
+    }
+
+STOPPING_EVENT(external_interrupt, "external interrupt exit: the interrupt was not acknowledged and cannot be replayed")
+STOPPING_EVENT(io_smi, "SMI exit: exitvisor runs no SMM monitor")
+STOPPING_EVENT(other_smi, "SMI exit: exitvisor runs no SMM monitor")
+STOPPING_EVENT(task_switch, "hardware task switch: exitvisor does not emulate task switches")

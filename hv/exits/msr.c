@@ -1,0 +1,67 @@
+/*
+ * RDMSR/WRMSR. The MSR bitmap lets every MSR in the two bitmap ranges go
+ * straight to the hardware except those that would reveal or change VMX:
+ * IA32_FEATURE_CONTROL and the IA32_VMX_* capability MSRs. MSRs outside the
+ * bitmap ranges always exit; they are passed through, and a #GP the real
+ * access raises is given to the guest, as the hardware would.
+ */
+#include "handlers.h"
+#include "../guest.h"
+#include "../host_exception.h"
+#include "../arch/msr.h"
+
+static void intercept(u8 *bitmap, u32 msr)
+{
+    /* Layout (SDM 25.6.9): read-low, read-high, write-low, write-high, 1 KiB each. */
+    u32 base = msr >= 0xC0000000u ? 1024 : 0;
+    u32 bit = msr & 0x1FFF;
+    bitmap[base + bit / 8] |= (u8)(1u << (bit % 8));        /* reads */
+    bitmap[2048 + base + bit / 8] |= (u8)(1u << (bit % 8)); /* writes */
+}
+
+void msr_bitmap_init(u8 *bitmap)
+{
+    intercept(bitmap, MSR_IA32_FEATURE_CONTROL);
+    for (u32 msr = MSR_IA32_VMX_FIRST; msr <= MSR_IA32_VMX_LAST; msr++)
+        intercept(bitmap, msr);
+}
+
+static bool is_vmx_capability_msr(u32 msr)
+{
+    return msr >= MSR_IA32_VMX_FIRST && msr <= MSR_IA32_VMX_LAST;
+}
+
+void handle_rdmsr(struct vcpu *v)
+{
+    u32 msr = (u32)v->regs->rcx;
+    u64 value;
+
+    if (is_vmx_capability_msr(msr)) {
+        /* CPUID says "no VMX": reading these faults on such a CPU. */
+        guest_inject_gp0();
+        return;
+    }
+    if (safe_rdmsr(msr, &value)) {
+        guest_inject_gp0();
+        return;
+    }
+    if (msr == MSR_IA32_FEATURE_CONTROL)
+        value &= ~(FEATURE_CONTROL_VMX_IN_SMX | FEATURE_CONTROL_VMX_OUTSIDE_SMX);
+    v->regs->rax = (u32)value;
+    v->regs->rdx = (u32)(value >> 32);
+    guest_skip_instruction(v);
+}
+
+void handle_wrmsr(struct vcpu *v)
+{
+    u32 msr = (u32)v->regs->rcx;
+    u64 value = ((v->regs->rdx & 0xFFFFFFFFull) << 32) | (v->regs->rax & 0xFFFFFFFFull);
+
+    /* IA32_FEATURE_CONTROL is locked (exitvisor locked it if firmware had
+     * not): a write faults on hardware. The VMX MSRs are read-only. */
+    if (msr == MSR_IA32_FEATURE_CONTROL || is_vmx_capability_msr(msr) || safe_wrmsr(msr, value)) {
+        guest_inject_gp0();
+        return;
+    }
+    guest_skip_instruction(v);
+}

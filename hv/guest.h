@@ -1,0 +1,21 @@
+/* Operations on the guest of the exit being handled (the current VMCS). */
+#ifndef EXITVISOR_GUEST_H
+#define EXITVISOR_GUEST_H
+#include "vcpu.h"
+
+/* Skip the instruction that exited (VM-exit instruction length) and drop
+ * STI/MOV-SS blocking, which ends with that instruction. */
+void guest_skip_instruction(struct vcpu *v);
+/* Make the guest take a hardware exception at the exiting instruction
+ * (fault semantics: RIP is not advanced). */
+void guest_inject_exception(u32 vector, bool has_error_code, u32 error_code);
+void guest_inject_ud(void);
+void guest_inject_gp0(void);
+/* Deliver an NMI that arrived in root mode, if the guest can take it now. */
+void guest_deliver_pending_nmi(struct vcpu *v);
+/* Guest GPR by x86 register number (0 = RAX ... 4 = RSP ... 15 = R15). */
+u64 guest_gpr(struct vcpu *v, u32 index);
+void guest_set_gpr(struct vcpu *v, u32 index, u64 value);
+/* Current privilege level of the guest (SS.DPL). */
+u32 guest_cpl(void);
+#endif

@@ -1,0 +1,10 @@
+/* The host (root-mode) environment: GDT + TSS per CPU, one IDT, identity page tables. */
+#ifndef EXITVISOR_HOST_TABLES_H
+#define EXITVISOR_HOST_TABLES_H
+#include "vcpu.h"
+#include "arena.h"
+/* Shared IDT and page tables; returns NULL or why not. */
+const char *host_tables_build_shared(struct hv_state *h, struct arena *a);
+/* This CPU's GDT and TSS (IST stacks for NMI, #DF, #MC). */
+void host_tables_build_cpu(struct vcpu *v);
+#endif

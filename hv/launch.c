@@ -1,0 +1,192 @@
+/*
+ * Preparing the hypervisor and launching one CPU into VMX non-root mode.
+ */
+#include "hv.h"
+#include "vmx_support.h"
+#include "host_tables.h"
+#include "ept.h"
+#include "vmcs.h"
+#include "vmcs_setup.h"
+#include "vmx_errors.h"
+#include "log.h"
+#include "abi.h"
+#include "exits/handlers.h"
+
+struct hv_state *hv;
+
+extern int vmx_launch_here(void);
+int exit_dispatch_self_check(void);
+
+#define PAGES(bytes) (((bytes) + PAGE_SIZE - 1) / PAGE_SIZE)
+#define VCPU_PAGES (2 + HOST_STACK_SIZE / PAGE_SIZE + 3 * HOST_IST_SIZE / PAGE_SIZE)
+
+u64 hv_pages_needed(u32 nr_cpus)
+{
+    return PAGES(sizeof(struct hv_state)) + PAGES(sizeof(struct vcpu) * nr_cpus) +
+           PAGES(sizeof(struct exit_stats)) + 1 /* MSR bitmap */ + 1 /* IDT */ +
+           2 + 512 /* host page tables, 2-MiB worst case */ +
+           2 + 512 + 256 /* EPT: PML4, PDPT, 512 PDs, and 4-KiB tables where MTRRs split a 2-MiB page */ +
+           (u64)VCPU_PAGES * nr_cpus;
+}
+
+const char *hv_prepare(struct arena *a, u32 nr_cpus)
+{
+    const char *why;
+
+    if (nr_cpus > EXV_MAX_VCPUS)
+        nr_cpus = EXV_MAX_VCPUS;
+    if ((why = vmx_enable_on_this_cpu()))
+        return why;
+    hv = arena_alloc_pages(a, PAGES(sizeof(struct hv_state)));
+    if (!hv)
+        return "out of memory for the hypervisor state";
+    if ((why = vmx_read_capabilities(hv)))
+        return why;
+    int bad = exit_dispatch_self_check();
+    if (bad >= 0) {
+        hv_log("exit handler table is inconsistent with the SDM's list at reason %d", bad);
+        return "internal error: exit handler table";
+    }
+    hv->nr_vcpus = nr_cpus;
+    hv->vcpus = arena_alloc_pages(a, PAGES(sizeof(struct vcpu) * nr_cpus));
+    hv->stats = arena_alloc_pages(a, PAGES(sizeof(struct exit_stats)));
+    hv->msr_bitmap = arena_alloc_pages(a, 1);
+    if (!hv->vcpus || !hv->stats || !hv->msr_bitmap)
+        return "out of memory for per-CPU state";
+    exit_stats_reset(hv->stats, nr_cpus);
+    msr_bitmap_init(hv->msr_bitmap);
+    if ((why = host_tables_build_shared(hv, a)))
+        return why;
+    if (hv->proc2_ctls & PROC2_ENABLE_EPT) {
+        struct mtrr_state mtrr = { 0 };
+        mtrr_read_state(&mtrr);
+        if ((why = ept_build_identity_map(hv, a, &mtrr)))
+            return why;
+    }
+    for (u32 i = 0; i < nr_cpus; i++) {
+        struct vcpu *v = &hv->vcpus[i];
+        v->index = i;
+        v->vmxon_region = arena_alloc_pages(a, 1);
+        v->vmcs = arena_alloc_pages(a, 1);
+        v->host_stack = arena_alloc_pages(a, HOST_STACK_SIZE / PAGE_SIZE);
+        v->ist_stacks = arena_alloc_pages(a, 3 * HOST_IST_SIZE / PAGE_SIZE);
+        if (!v->vmxon_region || !v->vmcs || !v->host_stack || !v->ist_stacks)
+            return "out of memory for per-CPU VMX regions";
+    }
+    return NULL;
+}
+
+void hv_log_banner(void)
+{
+    hv_log("exitvisor " EXITVISOR_VERSION " starting: VMX revision 0x%x, EPT %s, VPID %s, unrestricted-guest %s, "
+           "wait-for-SIPI %s, true-controls %s",
+           hv->vmcs_revision, hv->has_ept ? "yes" : "no", hv->has_vpid ? "yes" : "no",
+           hv->has_unrestricted ? "yes" : "no", hv->has_wait_for_sipi ? "yes" : "no",
+           hv->true_controls ? "yes" : "no");
+}
+
+bool hv_can_virtualize_aps(void)
+{
+    return hv->has_wait_for_sipi && (hv->proc2_ctls & PROC2_UNRESTRICTED_GUEST);
+}
+
+/* "Can occur" comes from the controls really in the VMCS, read back. */
+static void record_controls(void)
+{
+    struct vmx_controls *c = &hv->controls;
+    struct cpuid_regs r;
+
+    c->pin = (u32)vmcs_read(VMCS_PIN_CONTROLS);
+    c->proc = (u32)vmcs_read(VMCS_PROC_CONTROLS);
+    c->proc2 = (c->proc & PROC_SECONDARY_CONTROLS) ? (u32)vmcs_read(VMCS_PROC2_CONTROLS) : 0;
+    c->exit = (u32)vmcs_read(VMCS_EXIT_CONTROLS);
+    c->entry = (u32)vmcs_read(VMCS_ENTRY_CONTROLS);
+    c->exception_bitmap = (u32)vmcs_read(VMCS_EXCEPTION_BITMAP);
+    c->cr0_guest_host_mask = vmcs_read(VMCS_CR0_GUEST_HOST_MASK);
+    c->cr4_guest_host_mask = vmcs_read(VMCS_CR4_GUEST_HOST_MASK);
+    c->entry_msr_load_count = (u32)vmcs_read(VMCS_ENTRY_MSR_LOAD_COUNT);
+    c->xss_exiting_bitmap = 0; /* never written: XSAVES/XRSTORS do not exit */
+    c->wait_for_sipi_used = hv_can_virtualize_aps();
+    cpuid_ex(1, 0, &r);
+    c->cpu_has_xsave = (r.ecx & CPUID1_ECX_XSAVE) != 0;
+    c->guest_can_set_smxe = (hv->cr4_fixed1 & CR4_SMXE) && !(c->cr4_guest_host_mask & CR4_SMXE);
+    for (u32 reason = 0; reason < EXIT_REASON_COUNT; reason++)
+        hv->possible[reason] = exit_reason_possible(reason, c);
+}
+
+static void leave_vmx(void)
+{
+    __asm__ volatile("vmxoff" ::: "cc", "memory");
+    write_cr4(read_cr4() & ~CR4_VMXE);
+}
+
+bool hv_virtualize_this_cpu(u32 index)
+{
+    struct vcpu *v = &hv->vcpus[index];
+    const char *why = vmx_enable_on_this_cpu();
+    struct cpuid_regs r;
+    enum vmx_status st;
+
+    cpuid_ex(1, 0, &r);
+    v->apic_id = r.ebx >> 24;
+    if (why) {
+        hv_log("cpu %u apic %u not virtualized: %s", index, v->apic_id, why);
+        return false;
+    }
+    /* VMXON needs CR0/CR4 inside the fixed bits (SDM 24.8), CR4.VMXE among them. */
+    write_cr0((read_cr0() | hv->cr0_fixed0) & hv->cr0_fixed1);
+    write_cr4((read_cr4() | hv->cr4_fixed0) & hv->cr4_fixed1);
+    *(u32 *)v->vmxon_region = hv->vmcs_revision;
+    *(u32 *)v->vmcs = hv->vmcs_revision;
+
+    if ((st = vmxon((u64)(uintptr_t)v->vmxon_region)) != VMX_OK) {
+        hv_log("cpu %u VMXON failed (%s)", index, st == VMX_FAIL_INVALID ? "VMfailInvalid" : "VMfailValid");
+        write_cr4(read_cr4() & ~CR4_VMXE);
+        return false;
+    }
+    if ((st = vmclear((u64)(uintptr_t)v->vmcs)) != VMX_OK || (st = vmptrld((u64)(uintptr_t)v->vmcs)) != VMX_OK) {
+        u32 err = st == VMX_FAIL_VALID ? vmcs_instruction_error() : 0;
+        hv_log("cpu %u VMCLEAR/VMPTRLD failed: VM-instruction error %u (%s)", index, err,
+               vmx_instruction_error_text(err));
+        leave_vmx();
+        return false;
+    }
+    if (hv->proc2_ctls & PROC2_ENABLE_EPT) {
+        /* Drop any translations cached for this EPTP by an earlier user. */
+        struct invept_descriptor d = { hv->ept_pointer, 0 };
+        invept(2 /* all contexts */, &d);
+    }
+    host_tables_build_cpu(v);
+    u32 failures_before = vmcs_failures();
+    vmcs_setup_for_launch(v);
+    if (vmcs_failures() != failures_before) {
+        hv_log("cpu %u not launched: VMCS setup failed (see above)", index);
+        leave_vmx();
+        return false;
+    }
+    if (!__atomic_exchange_n(&hv->controls_ready, 1, __ATOMIC_ACQ_REL))
+        record_controls();
+
+    int rc = vmx_launch_here();
+    if (rc == 0) {
+        /* From here on this CPU runs as a guest. Prove it: only exitvisor
+         * answers the signature leaf. */
+        struct cpuid_regs sig;
+        cpuid_ex(EXV_LEAF_SIGNATURE, 0, &sig);
+        bool ours = sig.ebx == EXV_SIG_EBX && sig.ecx == EXV_SIG_ECX && sig.edx == EXV_SIG_EDX;
+        v->launched = true;
+        __atomic_add_fetch(&hv->nr_launched, 1, __ATOMIC_ACQ_REL);
+        hv_log("cpu %u apic %u launched%s", index, v->apic_id,
+               ours ? "" : " BUT CPUID 0x40000000 does not answer with the exitvisor signature");
+        return true;
+    }
+    if (rc == 2) {
+        u32 err = vmcs_instruction_error();
+        hv_log("cpu %u VMLAUNCH failed: VM-instruction error %u (%s)", index, err, vmx_instruction_error_text(err));
+    } else {
+        hv_log("cpu %u VMLAUNCH failed: %s", index,
+               rc == 1 ? "VMfailInvalid (no current VMCS)" : "writing guest RSP/RIP/RFLAGS failed");
+    }
+    leave_vmx();
+    return false;
+}

@@ -1,0 +1,92 @@
+/* Answers for the hypervisor CPUID range; the contract is in hv/abi.h and README.md. */
+#include "leaves.h"
+#include "abi.h"
+#include "exit_names.h"
+
+bool exv_leaf_is_ours(u32 leaf)
+{
+    return leaf >= 0x40000000u && leaf <= 0x4FFFFFFFu;
+}
+
+enum reason_class { REASON_UNDEFINED, REASON_IMPOSSIBLE, REASON_POSSIBLE };
+
+static enum reason_class classify(u32 reason, const struct leaf_env *env)
+{
+    if (!exit_reason_defined(reason))
+        return REASON_UNDEFINED;
+    return env->possible[reason] ? REASON_POSSIBLE : REASON_IMPOSSIBLE;
+}
+
+static void set(struct cpuid_regs *out, u32 a, u32 b, u32 c, u32 d)
+{
+    out->eax = a;
+    out->ebx = b;
+    out->ecx = c;
+    out->edx = d;
+}
+
+/* The per-reason leaves share the undefined/impossible rules; only the
+ * layout of a possible reason's answer differs. */
+static void answer_reason_leaf(u32 leaf, u32 reason, const struct leaf_env *env, struct cpuid_regs *out)
+{
+    u64 v;
+
+    switch (classify(reason, env)) {
+    case REASON_UNDEFINED:
+        set(out, 0, 0, 0, EXV_UNDEFINED_EDX);
+        return;
+    case REASON_IMPOSSIBLE:
+        set(out, 0, 0, 0, 0);
+        return;
+    case REASON_POSSIBLE:
+        break;
+    }
+    switch (leaf) {
+    case EXV_LEAF_REASON_COUNT:
+        set(out, (u32)exit_stats_reason_count(env->stats, reason), 0, 0, 0);
+        break;
+    case EXV_LEAF_REASON_CYCLES:
+        v = exit_stats_reason_cycles(env->stats, reason);
+        set(out, 0, (u32)(v >> 32), (u32)v, 0);
+        break;
+    default: /* EXV_LEAF_REASON_COUNT64 */
+        v = exit_stats_reason_count(env->stats, reason);
+        set(out, 0, (u32)(v >> 32), (u32)v, 0);
+        break;
+    }
+}
+
+void exv_leaf_answer(u32 leaf, u32 ecx, const struct leaf_env *env, struct cpuid_regs *out)
+{
+    u64 count, cycles;
+
+    switch (leaf) {
+    case EXV_LEAF_SIGNATURE:
+        set(out, EXV_LEAF_HV_MAX, EXV_SIG_EBX, EXV_SIG_ECX, EXV_SIG_EDX);
+        break;
+    case EXV_LEAF_INFO:
+        set(out, EXV_ABI_VERSION, env->vcpus_launched, 0, 0);
+        break;
+    case EXV_LEAF_TOTALS:
+        count = exit_stats_total_count(env->stats);
+        cycles = exit_stats_total_cycles(env->stats);
+        set(out, (u32)count, (u32)(cycles >> 32), (u32)cycles, 0);
+        break;
+    case EXV_LEAF_REASON_COUNT64:
+        if (ecx == EXV_SELECT_TOTAL) {
+            count = exit_stats_total_count(env->stats);
+            set(out, 0, (u32)(count >> 32), (u32)count, 0);
+            break;
+        }
+        answer_reason_leaf(leaf, ecx, env, out);
+        break;
+    case EXV_LEAF_REASON_COUNT:
+    case EXV_LEAF_REASON_CYCLES:
+        answer_reason_leaf(leaf, ecx, env, out);
+        break;
+    default:
+        /* The rest of the hypervisor range is reserved: all zero. */
+        set(out, 0, 0, 0, 0);
+        break;
+    }
+}

@@ -1,0 +1,23 @@
+/*
+ * The hypervisor CPUID range 0x40000000-0x4FFFFFFF: signature, info and the
+ * exit-statistics leaves of hv/abi.h. Pure logic, no hardware access, so the
+ * host unit tests cover every class of ECX.
+ */
+#ifndef EXITVISOR_LEAVES_H
+#define EXITVISOR_LEAVES_H
+#include "types.h"
+#include "exit_stats.h"
+#include "arch/x86.h"
+
+struct leaf_env {
+    const struct exit_stats *stats;
+    const bool *possible;     /* possible[r], r < EXIT_REASON_COUNT, from the controls in force */
+    u32 vcpus_launched;
+};
+
+/* True for every leaf this file answers (the whole hypervisor range). */
+bool exv_leaf_is_ours(u32 leaf);
+/* Answer leaf/ecx into out; every ECX on every leaf gets a defined answer. */
+void exv_leaf_answer(u32 leaf, u32 ecx, const struct leaf_env *env, struct cpuid_regs *out);
+
+#endif

@@ -1,0 +1,7 @@
+/* Line-oriented logging to the serial console, safe from any CPU, in root or
+ * non-root mode. Every line starts with "exitvisor: ". */
+#ifndef EXITVISOR_LOG_H
+#define EXITVISOR_LOG_H
+#include "types.h"
+void hv_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+#endif

@@ -1,0 +1,69 @@
+#include "mtrr.h"
+
+#define PHYSMASK_VALID (1ull << 11)
+#define PAGE_MASK_BITS (~0xFFFull)
+
+static u8 fixed_type(const struct mtrr_state *s, u64 pa)
+{
+    if (pa < 0x80000)
+        return s->fixed[pa >> 16];
+    if (pa < 0xC0000)
+        return s->fixed[8 + ((pa - 0x80000) >> 14)];
+    return s->fixed[24 + ((pa - 0xC0000) >> 12)];
+}
+
+/* Combine overlapping variable ranges (SDM 12.11.4.1): UC wins, WT beats WB,
+ * any other mix is undefined, for which UC is the safe answer. */
+static u8 combine(u8 a, u8 b)
+{
+    if (a == b)
+        return a;
+    if (a == MEMTYPE_UC || b == MEMTYPE_UC)
+        return MEMTYPE_UC;
+    if ((a == MEMTYPE_WT && b == MEMTYPE_WB) || (a == MEMTYPE_WB && b == MEMTYPE_WT))
+        return MEMTYPE_WT;
+    return MEMTYPE_UC;
+}
+
+u8 mtrr_type_of_page(const struct mtrr_state *s, u64 pa)
+{
+    if (!s->enabled)
+        return MEMTYPE_UC;
+    if (pa < 0x100000 && s->fixed_enabled)
+        return fixed_type(s, pa);
+
+    bool matched = false;
+    u8 type = 0;
+    for (u32 i = 0; i < s->variable_count && i < MTRR_MAX_VARIABLE; i++) {
+        u64 mask = s->variable[i].mask;
+        if (!(mask & PHYSMASK_VALID))
+            continue;
+        mask &= PAGE_MASK_BITS & s->address_mask;
+        if ((pa & mask) != (s->variable[i].base & mask))
+            continue;
+        u8 t = (u8)(s->variable[i].base & 0xFF);
+        type = matched ? combine(type, t) : t;
+        matched = true;
+    }
+    return matched ? type : s->default_type;
+}
+
+bool mtrr_range_uniform(const struct mtrr_state *s, u64 base, u64 size, u8 *type)
+{
+    u8 first = mtrr_type_of_page(s, base);
+    bool fast = s->enabled && !(base < 0x100000 && s->fixed_enabled);
+
+    /* A variable range decides the whole range at once when its mask has no
+     * bit below the range's size: then every page of the range matches it or
+     * none does. Otherwise check page by page. */
+    for (u32 i = 0; fast && i < s->variable_count && i < MTRR_MAX_VARIABLE; i++)
+        if ((s->variable[i].mask & PHYSMASK_VALID) && (s->variable[i].mask & PAGE_MASK_BITS & (size - 1)))
+            fast = false;
+    if (!fast && s->enabled) {
+        for (u64 pa = base + PAGE_SIZE; pa < base + size; pa += PAGE_SIZE)
+            if (mtrr_type_of_page(s, pa) != first)
+                return false;
+    }
+    *type = first;
+    return true;
+}

@@ -1,0 +1,92 @@
+/* Per-CPU and global hypervisor state. */
+#ifndef EXITVISOR_VCPU_H
+#define EXITVISOR_VCPU_H
+#include "types.h"
+#include "exit_stats.h"
+#include "exit_possible.h"
+#include "arch/x86.h"
+
+/* Guest general-purpose registers, saved by vmexit_entry (hv/vmx_entry.asm)
+ * in the order of the x86 register numbers, so exit qualifications that name
+ * a register index straight into it. rsp is a placeholder: the guest's RSP
+ * lives in the VMCS. */
+struct guest_regs {
+    u64 rax, rcx, rdx, rbx, rsp_unused, rbp, rsi, rdi;
+    u64 r8, r9, r10, r11, r12, r13, r14, r15;
+};
+
+/* Host GDT layout (per CPU). */
+#define HOST_CS_SEL 0x08
+#define HOST_DS_SEL 0x10
+#define HOST_TR_SEL 0x18
+#define HOST_GDT_ENTRIES 5 /* null, code, data, TSS (two slots) */
+
+struct __attribute__((packed)) host_tss {
+    u32 reserved0;
+    u64 rsp[3];
+    u64 reserved1;
+    u64 ist[7];
+    u64 reserved2;
+    u16 reserved3;
+    u16 iomap_base;
+};
+
+#define HOST_STACK_SIZE (32 * 1024)
+#define HOST_IST_SIZE (8 * 1024)
+#define IST_NMI 1
+#define IST_DF 2
+#define IST_MC 3
+
+struct vcpu {
+    u32 index;            /* EFI_MP_SERVICES processor number; counter shard */
+    u32 apic_id;
+    struct guest_regs *regs; /* valid while an exit is being handled */
+    u32 exit_reason;         /* basic reason of the exit being handled */
+    u64 exit_qualification;
+    u64 exit_tsc;            /* RDTSC at the top of the dispatcher */
+    volatile u32 nmi_pending; /* an NMI arrived in root mode: re-inject it */
+    bool launched;
+    bool sipi_entry_pending; /* started by a SIPI at CS base sipi_cs_base */
+    u64 sipi_cs_base;
+    /* Pages owned by this CPU (identity-mapped physical addresses). */
+    u8 *vmxon_region;
+    u8 *vmcs;
+    u8 *host_stack;       /* HOST_STACK_SIZE; the top slot holds this struct's address */
+    u8 *ist_stacks;       /* 3 x HOST_IST_SIZE */
+    u64 host_gdt[HOST_GDT_ENTRIES];
+    struct host_tss tss;
+};
+
+/* Everything the hypervisor keeps, allocated once before launch in
+ * EfiRuntimeServicesData so it survives ExitBootServices. */
+struct hv_state {
+    u32 nr_vcpus;                 /* processors reported by the firmware */
+    volatile u32 nr_launched;
+    struct vcpu *vcpus;           /* nr_vcpus entries */
+    struct exit_stats *stats;
+    bool possible[EXIT_REASON_COUNT];
+    struct vmx_controls controls; /* read back from the first VMCS launched */
+    volatile u32 controls_ready;
+    /* VMX capabilities. */
+    u32 vmcs_revision;
+    bool true_controls, has_ept, has_vpid, has_unrestricted, has_wait_for_sipi;
+    u64 cr0_fixed0, cr0_fixed1, cr4_fixed0, cr4_fixed1;
+    u32 pin_ctls, proc_ctls, proc2_ctls, exit_ctls, entry_ctls; /* adjusted to the MSRs */
+    u64 cr0_mask, cr4_mask;
+    /* Shared host structures. */
+    u64 host_cr3;
+    u64 ept_pointer;
+    u8 *msr_bitmap;
+    void *host_idt;               /* 256 x 16-byte gates */
+};
+
+extern struct hv_state *hv;
+
+/* Host GS base holds the current vcpu, so root-mode code (including the NMI
+ * handler) finds its CPU without a lookup. */
+static inline struct vcpu *current_vcpu(void)
+{
+    return (struct vcpu *)(uintptr_t)rdmsr(0xC0000101u /* IA32_GS_BASE */);
+}
+
+#endif

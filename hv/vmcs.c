@@ -1,0 +1,45 @@
+#include "vmcs.h"
+#include "log.h"
+#include "vmx_errors.h"
+
+static u32 failures;
+
+u32 vmcs_instruction_error(void)
+{
+    u64 e = 0;
+    if (vmread_checked(VMCS_VM_INSTRUCTION_ERROR, &e) != VMX_OK)
+        return 0;
+    return (u32)e;
+}
+
+static void report(const char *op, u32 field, enum vmx_status st)
+{
+    u32 err = st == VMX_FAIL_VALID ? vmcs_instruction_error() : 0;
+    __atomic_add_fetch(&failures, 1, __ATOMIC_RELAXED);
+    if (st == VMX_FAIL_VALID)
+        hv_log("%s of VMCS field 0x%04x failed: VM-instruction error %u (%s)", op, field, err,
+               vmx_instruction_error_text(err));
+    else
+        hv_log("%s of VMCS field 0x%04x failed: VMfailInvalid (no current VMCS)", op, field);
+}
+
+void vmcs_write(u32 field, u64 value)
+{
+    enum vmx_status st = vmwrite_checked(field, value);
+    if (st != VMX_OK)
+        report("VMWRITE", field, st);
+}
+
+u64 vmcs_read(u32 field)
+{
+    u64 v = 0;
+    enum vmx_status st = vmread_checked(field, &v);
+    if (st != VMX_OK)
+        report("VMREAD", field, st);
+    return v;
+}
+
+u32 vmcs_failures(void)
+{
+    return __atomic_load_n(&failures, __ATOMIC_RELAXED);
+}

@@ -1,0 +1,489 @@
+#!/usr/bin/env python3
+"""Parse an exitvisor serial log (COM1) into structured data.
+
+The log mixes three writers: OVMF's console (ANSI-decorated, CRLF), the
+hypervisor (lines "exitvisor: ...", written straight to the UART) and the guest
+probe (guest/probe.c, lines "probe: ..." plus an exit table, printed through
+the UEFI console). This module knows the formats of the last two; they are a
+contract with hv/ and guest/probe.c, so change them together.
+
+Robustness rules:
+  * ANSI escapes and carriage returns are removed first (tools/strip_ansi.py).
+  * Lines are matched one by one, so other writers' lines interleaved between
+    ours are ignored. A "exitvisor: " or "probe: " prefix is also found in the
+    middle of a line, because two writers sharing one UART can splice text.
+  * A last line without a newline may have been cut off by the emulator
+    exiting. It is only used for patterns that end in fixed text (such as
+    "probe: done"), never for lines ending in a number that might be short.
+  * If the log holds several runs (a reboot), the last complete table and the
+    last value of each single-valued line win.
+
+Library:
+    log = parse_file("serial.log")          # or parse_text(text)
+    log.require_table()                     # raises NoExitTableError with a reason
+    log.table.rows[0].name, log.snapshot.t1_exits, log.vcpus, ...
+    log.to_dict()                           # JSON-ready
+
+CLI:
+    exitlog.py serial.log          prints the exit table and the probe's checks
+    exitlog.py --json serial.log   prints everything parsed as JSON
+    (a directory is accepted too: DIR/serial.log is read). Exit status 1 with a
+    message on stderr when the log has no complete exit table.
+"""
+import argparse
+import dataclasses
+import json
+import os
+import re
+import sys
+from dataclasses import dataclass, field
+from typing import Dict, List, Optional, Tuple
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+try:
+    from strip_ansi import strip_ansi  # noqa: E402  (tools/strip_ansi.py)
+except ImportError:  # pragma: no cover - only when used outside the tree
+    _ESC_RE = re.compile(
+        r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\].*?(?:\x07|\x1b\\)|\x1b[()*+\-./].|\x1b[ -/]*[0-Z\\^-~]",
+        re.DOTALL)
+
+    def strip_ansi(text: str) -> str:
+        return _ESC_RE.sub("", text).replace("\r", "").replace("\x1b", "")
+
+
+class ExitLogError(Exception):
+    """A serial log lacks something the caller asked for."""
+
+
+class NoExitTableError(ExitLogError):
+    """The log has no complete exit table from the probe."""
+
+
+# --------------------------------------------------------------------------
+# Data
+
+@dataclass
+class Banner:
+    version: str
+    features: Dict[str, str]
+    text: str
+
+
+@dataclass
+class TableRow:
+    reason: int
+    name: str
+    exits: int
+    cycles: int
+    pct_exits: float
+    pct_cycles: float
+
+
+@dataclass
+class ExitTable:
+    rows: List[TableRow] = field(default_factory=list)
+    total_exits: Optional[int] = None
+    total_cycles: Optional[int] = None
+    declared_rows: Optional[int] = None   # from "probe: exit table end rows=K"
+    complete: bool = False                # header, total row and end line seen
+
+    def by_reason(self) -> Dict[int, TableRow]:
+        return {r.reason: r for r in self.rows}
+
+
+@dataclass
+class Snapshot:
+    t1_exits: int
+    t1_cycles: int
+    t2_exits: int
+    t2_cycles: int
+    reasons: int
+    queries_between: int
+
+
+@dataclass
+class VcpuRead:
+    index: int
+    apic: int
+    signature_ok: bool
+    total: Optional[int]        # None when the signature is missing ("n/a")
+    cpuid: Optional[int]
+
+
+@dataclass
+class LeafAnswer:
+    selector: int
+    eax: int
+    ebx: int
+    ecx: int
+    edx: int
+    cls: str
+
+
+@dataclass
+class SerialLog:
+    lines: List[str] = field(default_factory=list)      # clean, complete lines
+    truncated_tail: Optional[str] = None                 # unterminated last line
+    # hypervisor
+    hv_lines: List[str] = field(default_factory=list)    # text after "exitvisor: "
+    banner: Optional[Banner] = None
+    launched: List[Tuple[int, int]] = field(default_factory=list)  # (cpu, apic)
+    launched_summary: Optional[Tuple[int, int]] = None   # (N, M) of "N of M cpus launched"
+    novmx: Optional[str] = None                          # the reason given
+    fatal: List[str] = field(default_factory=list)       # FATAL and VMLAUNCH-failed lines
+    next_stage: Optional[Tuple[str, str]] = None         # (path, options)
+    # probe
+    probe_lines: List[str] = field(default_factory=list)  # text after "probe: "
+    signature: Optional[Tuple[int, int]] = None          # (ABI version, vCPUs)
+    no_signature: bool = False
+    table: Optional[ExitTable] = None
+    tables_seen: int = 0
+    snapshot: Optional[Snapshot] = None
+    sum_exits: Optional[int] = None
+    sum_cycles: Optional[int] = None
+    classes: Optional[Dict[str, int]] = None             # possible/impossible/undefined
+    undefined_reasons: Optional[List[int]] = None
+    impossible_reasons: Optional[List[int]] = None
+    leaf_mismatches: List[str] = field(default_factory=list)
+    leaf_answers: Dict[int, LeafAnswer] = field(default_factory=dict)  # ecx -> answer
+    cpuid_delta: Optional[Tuple[int, int, int]] = None   # (ran, before, after)
+    count64: Optional[Tuple[int, int]] = None            # (total, cpuid)
+    mp: Optional[Tuple[int, int, int]] = None            # (processors, enabled, bsp)
+    mp_missing: Optional[str] = None
+    vcpus: List[VcpuRead] = field(default_factory=list)
+    vcpu_errors: List[str] = field(default_factory=list)
+    vcpus_read: Optional[int] = None
+    done: bool = False
+
+    def require_table(self) -> ExitTable:
+        """The complete exit table, or NoExitTableError saying why there is none."""
+        if self.table is not None and self.table.complete:
+            return self.table
+        if self.table is not None:
+            raise NoExitTableError(
+                "the probe's exit table starts but never finishes "
+                f"({len(self.table.rows)} rows read, no total row or end line): "
+                "log truncated or output interleaved?")
+        if self.no_signature:
+            why = "the probe found no exitvisor signature at CPUID 0x40000000"
+        elif self.novmx is not None:
+            why = f"the hypervisor reported 'VMX not available: {self.novmx}'"
+        elif self.fatal:
+            why = f"the hypervisor reported: {self.fatal[-1]}"
+        elif self.signature is not None:
+            why = "the probe found the signature but printed no table (it stopped early?)"
+        elif self.probe_lines:
+            why = "the probe ran but printed no table"
+        elif self.hv_lines:
+            why = "the hypervisor ran but no probe output follows (next stage never ran?)"
+        else:
+            why = "neither hypervisor nor probe lines are in the log"
+        raise NoExitTableError(f"no exit table in the serial log: {why}")
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+
+# --------------------------------------------------------------------------
+# Formats
+
+# hypervisor (text after "exitvisor: ")
+_HV_BANNER = re.compile(r"^exitvisor (\S+) starting: (.*)$")
+_HV_LAUNCHED = re.compile(r"^cpu (\d+) apic (\d+) launched$")
+_HV_SUMMARY = re.compile(r"^(\d+) of (\d+) cpus launched$")
+_HV_NOVMX = re.compile(r"^VMX not available: (.*?)(?:; starting the next stage unvirtualized)?$")
+_HV_FATAL = re.compile(r"^(?:cpu \d+ )?(?:FATAL: |VMLAUNCH failed: )")
+_HV_NEXT = re.compile(r'^next stage (\S+) options "(.*)"$')
+
+# probe (text after "probe: ")
+_P_NO_SIG = re.compile(r"^no exitvisor signature at CPUID 0x40000000\b")
+_P_SIG = re.compile(r"^exitvisor signature found, ABI (\d+), (\d+) vCPUs$")
+_P_TABLE_BEGIN = re.compile(r"^exit table \(")
+_P_TABLE_END = re.compile(r"^exit table end rows=(\d+)$")
+_P_SNAPSHOT = re.compile(
+    r"^snapshot t1_exits=(\d+) t1_cycles=(\d+) t2_exits=(\d+) t2_cycles=(\d+)"
+    r" reasons=(\d+) queries_between=(\d+)$")
+_P_SUM = re.compile(r"^sum-of-reasons exits=(\d+)(?: cycles=(\d+))?$")
+_P_CLASSES = re.compile(r"^leaf classes possible=(\d+) impossible=(\d+) undefined=(\d+)$")
+_P_UNDEF = re.compile(r"^undefined-reasons((?: \d+)*)$")
+_P_IMPOSS = re.compile(r"^impossible-reasons((?: \d+)*)$")
+_P_MISMATCH = re.compile(r"^leaf-mismatch (.*)$")
+_P_LEAF = re.compile(
+    r"^leaf 0x4FFFFFFE ecx=(0x[0-9A-Fa-f]+|\d+) eax=0x([0-9A-Fa-f]{8}) ebx=0x([0-9A-Fa-f]{8})"
+    r" ecx=0x([0-9A-Fa-f]{8}) edx=0x([0-9A-Fa-f]{8}) class=(possible|impossible|undefined)$")
+_P_DELTA = re.compile(r"^cpuid-delta ran=(\d+) before=(\d+) after=(\d+)$")
+_P_COUNT64 = re.compile(r"^count64 total=(\d+) cpuid=(\d+)$")
+_P_MP = re.compile(r"^mp processors=(\d+) enabled=(\d+) bsp=(\d+)$")
+_P_MP_MISSING = re.compile(r"^(MP services .*)$")
+_P_VCPU = re.compile(
+    r"^vcpu (\d+) apic (\d+) signature (ok|missing) total=(\d+|n/a) cpuid=(\d+|n/a)$")
+_P_VCPU_ERR = re.compile(r"^vcpu (\d+) not read: (.*)$")
+_P_VCPUS_READ = re.compile(r"^vcpus-read (\d+)$")
+_P_DONE = re.compile(r"^done$")
+
+# table rows: "  NN  name...  exits  cycles  %exits  %cycles" (names contain
+# single spaces only; columns are separated by at least two)
+_ROW = re.compile(
+    r"^ {1,4}(\d{1,3}) {2,}(\S.*?) {2,}(\d+) +(\d+) +(\d+\.\d\d) +(\d+\.\d\d)$")
+_TOTAL = re.compile(r"^ {1,4}total +(\d+) +(\d+) +(\d+\.\d\d) +(\d+\.\d\d)$")
+
+# Patterns safe on an unterminated last line: they end in fixed text, so a
+# cut-off line cannot match them with a wrong value.
+_TAIL_SAFE_PROBE = (_P_DONE,)
+_TAIL_SAFE_HV = (_HV_LAUNCHED, _HV_SUMMARY,
+                 re.compile(r"^VMX not available: .*; starting the next stage unvirtualized$"))
+
+
+_MARKERS = re.compile(r"(?=exitvisor: |probe: )")
+
+
+def _segments(line: str) -> List[Tuple[Optional[str], str]]:
+    """Split a line at each writer's prefix: [(who, text), ...].
+
+    who is "hv", "probe" or None (text before any prefix, e.g. a table row or
+    firmware output). Two writers splicing into one line yields two segments.
+    """
+    out = []
+    for seg in _MARKERS.split(line):
+        if seg.startswith("exitvisor: "):
+            out.append(("hv", seg[len("exitvisor: "):].rstrip()))
+        elif seg.startswith("probe: "):
+            out.append(("probe", seg[len("probe: "):].rstrip()))
+        elif seg:
+            out.append((None, seg))
+    return out
+
+
+def _split_lines(text: str) -> Tuple[List[str], Optional[str]]:
+    """Complete lines and the unterminated remainder (None if there is none)."""
+    text = strip_ansi(text)
+    parts = text.split("\n")
+    tail = parts.pop()          # "" when the text ends with a newline
+    return parts, (tail if tail.strip() else None)
+
+
+def _features(text: str) -> Dict[str, str]:
+    """'VMX revision 0x2b, EPT yes, ...' -> {'VMX revision': '0x2b', 'EPT': 'yes', ...}"""
+    out = {}
+    for item in text.split(", "):
+        key, _, value = item.strip().rpartition(" ")
+        if key:
+            out[key] = value
+    return out
+
+
+def _parse_hv(log: SerialLog, text: str) -> None:
+    log.hv_lines.append(text)
+    m = _HV_BANNER.match(text)
+    if m:
+        log.banner = Banner(m.group(1), _features(m.group(2)), text)
+        return
+    m = _HV_LAUNCHED.match(text)
+    if m:
+        log.launched.append((int(m.group(1)), int(m.group(2))))
+        return
+    m = _HV_SUMMARY.match(text)
+    if m:
+        log.launched_summary = (int(m.group(1)), int(m.group(2)))
+        return
+    m = _HV_NOVMX.match(text)
+    if m:
+        log.novmx = m.group(1)
+        return
+    if _HV_FATAL.match(text):
+        log.fatal.append(text)
+        return
+    m = _HV_NEXT.match(text)
+    if m:
+        log.next_stage = (m.group(1), m.group(2))
+
+
+def _parse_probe(log: SerialLog, text: str, table: Optional[ExitTable]) -> Optional[ExitTable]:
+    """Handle one probe line; returns the table being read (or None)."""
+    log.probe_lines.append(text)
+    if _P_TABLE_BEGIN.match(text):
+        log.tables_seen += 1
+        return ExitTable()
+    m = _P_TABLE_END.match(text)
+    if m:
+        if table is not None:
+            table.declared_rows = int(m.group(1))
+            table.complete = table.total_exits is not None
+            if table.complete or log.table is None or not log.table.complete:
+                log.table = table
+        return None
+    m = _P_NO_SIG.match(text)
+    if m:
+        log.no_signature = True
+        return table
+    m = _P_SIG.match(text)
+    if m:
+        log.signature = (int(m.group(1)), int(m.group(2)))
+        return table
+    m = _P_SNAPSHOT.match(text)
+    if m:
+        log.snapshot = Snapshot(*map(int, m.groups()))
+        return table
+    m = _P_SUM.match(text)
+    if m:
+        log.sum_exits = int(m.group(1))
+        log.sum_cycles = int(m.group(2)) if m.group(2) is not None else None
+        return table
+    m = _P_CLASSES.match(text)
+    if m:
+        log.classes = dict(zip(("possible", "impossible", "undefined"), map(int, m.groups())))
+        return table
+    m = _P_UNDEF.match(text)
+    if m:
+        log.undefined_reasons = [int(x) for x in m.group(1).split()]
+        return table
+    m = _P_IMPOSS.match(text)
+    if m:
+        log.impossible_reasons = [int(x) for x in m.group(1).split()]
+        return table
+    m = _P_MISMATCH.match(text)
+    if m:
+        log.leaf_mismatches.append(m.group(1))
+        return table
+    m = _P_LEAF.match(text)
+    if m:
+        sel = int(m.group(1), 0)
+        regs = [int(x, 16) for x in m.group(2, 3, 4, 5)]
+        log.leaf_answers[sel] = LeafAnswer(sel, *regs, m.group(6))
+        return table
+    m = _P_DELTA.match(text)
+    if m:
+        log.cpuid_delta = tuple(map(int, m.groups()))
+        return table
+    m = _P_COUNT64.match(text)
+    if m:
+        log.count64 = tuple(map(int, m.groups()))
+        return table
+    m = _P_MP.match(text)
+    if m:
+        log.mp = tuple(map(int, m.groups()))
+        # a second run's per-vCPU block replaces the first one
+        log.vcpus, log.vcpu_errors, log.vcpus_read = [], [], None
+        return table
+    m = _P_VCPU.match(text)
+    if m:
+        na = lambda s: None if s == "n/a" else int(s)  # noqa: E731
+        log.vcpus.append(VcpuRead(int(m.group(1)), int(m.group(2)), m.group(3) == "ok",
+                                  na(m.group(4)), na(m.group(5))))
+        return table
+    m = _P_VCPU_ERR.match(text)
+    if m:
+        log.vcpu_errors.append(text)
+        return table
+    m = _P_VCPUS_READ.match(text)
+    if m:
+        log.vcpus_read = int(m.group(1))
+        return table
+    if _P_DONE.match(text):
+        log.done = True
+        return table
+    m = _P_MP_MISSING.match(text)
+    if m:
+        log.mp_missing = m.group(1)
+    return table
+
+
+def parse_text(text: str) -> SerialLog:
+    log = SerialLog()
+    lines, tail = _split_lines(text)
+    log.lines, log.truncated_tail = lines, tail
+    table: Optional[ExitTable] = None       # table currently being read
+    for line in lines:
+        for who, text in _segments(line):
+            if who == "hv":
+                _parse_hv(log, text)
+            elif who == "probe":
+                table = _parse_probe(log, text, table)
+            elif table is not None:
+                table_line(table, text.rstrip())
+    if table is not None and (log.table is None or not log.table.complete):
+        log.table = table                   # unfinished: require_table() explains
+    if tail is not None:
+        for who, text in _segments(tail):
+            if who == "hv" and any(p.match(text) for p in _TAIL_SAFE_HV):
+                _parse_hv(log, text)
+            elif who == "probe" and any(p.match(text) for p in _TAIL_SAFE_PROBE):
+                _parse_probe(log, text, None)
+    return log
+
+
+def table_line(table: ExitTable, s: str) -> None:
+    m = _ROW.match(s)
+    if m:
+        table.rows.append(TableRow(int(m.group(1)), m.group(2), int(m.group(3)),
+                                   int(m.group(4)), float(m.group(5)), float(m.group(6))))
+        return
+    m = _TOTAL.match(s)
+    if m:
+        table.total_exits, table.total_cycles = int(m.group(1)), int(m.group(2))
+
+
+def read_log_text(path: str) -> str:
+    """Text of a serial log; a directory means DIR/serial.log."""
+    if os.path.isdir(path):
+        path = os.path.join(path, "serial.log")
+    with open(path, "rb") as f:
+        return f.read().decode("utf-8", errors="replace")
+
+
+def parse_file(path: str) -> SerialLog:
+    return parse_text(read_log_text(path))
+
+
+# --------------------------------------------------------------------------
+# CLI
+
+def format_table(log: SerialLog) -> str:
+    t = log.require_table()
+    w = max([len("reason")] + [len(r.name) for r in t.rows])
+    out = [f"  {'nr':>3}  {'reason':<{w}}  {'exits':>12}  {'cycles':>16}  {'%exits':>7}  {'%cycles':>7}"]
+    for r in t.rows:
+        out.append(f"  {r.reason:>3}  {r.name:<{w}}  {r.exits:>12}  {r.cycles:>16}"
+                   f"  {r.pct_exits:>7.2f}  {r.pct_cycles:>7.2f}")
+    out.append(f"  {'total':<{w + 5}}  {t.total_exits:>12}  {t.total_cycles:>16}")
+    s = log.snapshot
+    if s is not None:
+        out.append(f"snapshot: T1 {s.t1_exits} exits / {s.t1_cycles} cycles, "
+                   f"T2 {s.t2_exits} exits / {s.t2_cycles} cycles, "
+                   f"{s.queries_between} queries between")
+    if log.cpuid_delta is not None:
+        ran, before, after = log.cpuid_delta
+        out.append(f"cpuid delta: {ran} CPUIDs moved the CPUID count by {after - before}")
+    if log.count64 is not None:
+        out.append(f"count64: total {log.count64[0]}, CPUID {log.count64[1]}")
+    for v in log.vcpus:
+        out.append(f"vcpu {v.index} (apic {v.apic}): signature "
+                   f"{'ok' if v.signature_ok else 'missing'}, total {v.total}, CPUID {v.cpuid}")
+    return "\n".join(out)
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description="Parse an exitvisor serial log.")
+    ap.add_argument("log", help="serial.log (raw COM1 output) or a run directory holding one")
+    ap.add_argument("--json", action="store_true", help="print everything parsed as JSON")
+    args = ap.parse_args(argv)
+    try:
+        log = parse_file(args.log)
+        if args.json:
+            log.require_table()
+            d = log.to_dict()
+            del d["lines"]          # the log itself; the caller has it
+            print(json.dumps(d, indent=2))
+        else:
+            print(format_table(log))
+    except OSError as e:
+        print(f"exitlog: cannot read {args.log}: {e}", file=sys.stderr)
+        return 1
+    except ExitLogError as e:
+        print(f"exitlog: {args.log}: {e}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,387 @@
+#!/usr/bin/env bash
+# shellcheck disable=SC2015,SC2317,SC2001  # "test && test || die" is intended (die exits); trap handlers look unreachable; sed prefixes lines
+# run.sh — boot a disk image (made by tools/mkdisk.sh) with OVMF in an emulator and
+# stream its serial console (COM1) until the guest ends the emulator or a timeout.
+#
+# Usage: tools/run.sh --disk IMG [--engine auto|bochs|qemu-kvm|qemu-tcg] [--cpus N]
+#                     [--out DIR] [--timeout SECONDS] [--quiet]
+#   --engine   auto (default): qemu-kvm when /dev/kvm is usable read-write AND the host
+#              CPU has the vmx flag (AND kvm_intel's nested parameter, if present, is
+#              Y/1); otherwise bochs, the only engine here that emulates VMX.
+#   --cpus     number of virtual CPUs (default 2)
+#   --disk     raw disk image (required)
+#   --out      log directory (default: a new /tmp/exitvisor-run.XXXXXX); files:
+#                serial.log  raw COM1 output        serial.txt  same, ANSI-stripped
+#                engine.txt  engine name (one word)  status.txt  one line, see below
+#                cmdline     the emulator command line
+#                bochs: bochsrc, dbg.rc, bochs.log (bochs' log), bochs.out (its terminal)
+#                qemu:  qemu.log (qemu's stdout+stderr), qemu-debug.log (-d cpu_reset)
+#   --timeout  kill the emulator after this many seconds (default 300)
+#   --quiet    do not stream the serial console to stdout (tests use this)
+# Environment: MEGS (guest RAM in MiB, default 512), BOCHS_IPS (default 200000000).
+#
+# Exit status:
+#   0    the guest ended the emulator (bochs: shutdown port 0x8900 or a clean exit;
+#        qemu: isa-debug-exit at port 0xf4, or guest power-off)
+#   1    usage or setup error (bad option, missing disk/tool, unusable forced engine)
+#   2    the emulator failed (bochs panic, triple fault (bochs; qemu-tcg), qemu or KVM
+#        error, emulator killed by someone else)
+#   124  timeout: the guest did not end the emulator within --timeout seconds
+#   130  run.sh itself was interrupted (SIGINT/SIGTERM/SIGHUP); the emulator is killed
+# status.txt holds "<ended|timeout|panic|error|interrupted> <seconds> <engine> <detail>".
+#
+# Messages from this script start with "run: " on stdout (errors on stderr), so they
+# can be told apart from the streamed guest console.
+set -euo pipefail
+
+here=$(cd "$(dirname -- "${BASH_SOURCE[0]}")" && pwd)
+OVMF=/usr/share/ovmf/OVMF.fd            # 2 MiB image: the only size Bochs 2.7 accepts
+VGABIOS=/usr/share/vgabios/vgabios.bin
+BOCHS_CYL_BYTES=$((16 * 63 * 512))      # Bochs flat disks: whole 16x63 cylinders
+
+die() { echo "run: error: $*" >&2; exit 1; }
+say() { echo "run: $*"; }
+
+usage() { sed -n '3,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "${BASH_SOURCE[0]}"; }
+
+is_uint() { case $1 in ''|*[!0-9]*) return 1;; esac; }
+
+# --- options -------------------------------------------------------------------
+engine=auto
+cpus=2
+disk=
+out=
+timeout_s=300
+quiet=0
+while [ "$#" -gt 0 ]; do
+    opt=$1
+    case $opt in
+        --*=*) val=${opt#*=}; opt=${opt%%=*}; shift ;;
+        --engine|--cpus|--disk|--out|--timeout)
+            [ "$#" -ge 2 ] || die "$opt needs a value"
+            val=$2; shift 2 ;;
+        *) val=; shift ;;
+    esac
+    case $opt in
+        --engine)  engine=$val ;;
+        --cpus)    cpus=$val ;;
+        --disk)    disk=$val ;;
+        --out)     out=$val ;;
+        --timeout) timeout_s=$val ;;
+        --quiet)   quiet=1 ;;
+        -h|--help) usage; exit 0 ;;
+        *) die "unknown option '$opt' (see --help)" ;;
+    esac
+done
+
+case $engine in auto|bochs|qemu-kvm|qemu-tcg) ;; *)
+    die "--engine must be auto, bochs, qemu-kvm or qemu-tcg, not '$engine'" ;; esac
+is_uint "$cpus" && [ "$cpus" -ge 1 ] || die "--cpus must be a positive integer, not '$cpus'"
+is_uint "$timeout_s" && [ "$timeout_s" -ge 1 ] || die "--timeout must be a positive number of seconds, not '$timeout_s'"
+megs=${MEGS:-512}
+is_uint "$megs" && [ "$megs" -ge 64 ] || die "MEGS must be an integer >= 64, not '$megs'"
+ips=${BOCHS_IPS:-200000000}
+is_uint "$ips" || die "BOCHS_IPS must be an integer, not '$ips'"
+[ -n "$disk" ] || die "--disk IMG is required"
+[ -f "$disk" ] || die "disk image '$disk' does not exist"
+disk=$(readlink -f -- "$disk")
+# Both emulators open the image read-write (Bochs would only say "could not open
+# hard drive image file").
+[ -r "$disk" ] && [ -w "$disk" ] || die "disk image '$disk' must be readable and writable by $(id -un)"
+
+# --- engine choice -------------------------------------------------------------
+# /dev/kvm must open read-write (bash's <> does exactly that, O_RDWR).
+kvm_usable() { [ -c /dev/kvm ] && { : <>/dev/kvm; } 2>/dev/null; }
+host_vmx()   { grep -qw vmx /proc/cpuinfo; }
+# Absent parameter file = not a kvm_intel host we can judge; only a present "N" vetoes.
+nested_ok()  {
+    local f=/sys/module/kvm_intel/parameters/nested
+    [ ! -e "$f" ] || case $(cat "$f") in Y|y|1) true ;; *) false ;; esac
+}
+
+if [ "$engine" = auto ]; then
+    if kvm_usable && host_vmx && nested_ok; then
+        engine=qemu-kvm
+        why="/dev/kvm usable, host CPU has VMX, nested virtualization on"
+    else
+        engine=bochs
+        if ! [ -e /dev/kvm ]; then detail="no /dev/kvm"
+        elif ! kvm_usable; then detail="/dev/kvm is not openable read-write"
+        elif ! host_vmx; then detail="host CPU has no vmx flag"
+        else detail="kvm_intel nested=$(cat /sys/module/kvm_intel/parameters/nested)"
+        fi
+        why="no /dev/kvm with Intel VMX and nested=Y on this host: $detail"
+    fi
+else
+    why="forced by --engine"
+fi
+
+case $engine in
+    bochs)
+        command -v bochs-bin >/dev/null || die "bochs-bin not found (run tools/deps.sh)"
+        [ -f "$OVMF" ] || die "$OVMF not found (run tools/deps.sh)"
+        [ -f "$VGABIOS" ] || die "$VGABIOS not found (run tools/deps.sh)"
+        size=$(stat -c %s -- "$disk")
+        [ $((size % BOCHS_CYL_BYTES)) -eq 0 ] && [ "$size" -gt 0 ] ||
+            die "disk '$disk' is $size bytes, not a multiple of 16*63*512 = $BOCHS_CYL_BYTES; Bochs would refuse it (make it with tools/mkdisk.sh)"
+        # bochsrc values are unquoted: refuse paths it would split.
+        case $disk in *[[:space:],\"]*) die "Bochs cannot use a disk path with spaces, commas or quotes: '$disk'" ;; esac
+        ;;
+    qemu-*)
+        command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 not found (run tools/deps.sh)"
+        [ -f "$OVMF" ] || die "$OVMF not found (run tools/deps.sh)"
+        ;;
+esac
+if [ "$engine" = qemu-kvm ]; then
+    kvm_usable || die "--engine qemu-kvm needs /dev/kvm openable read-write, and it is not on this host (use --engine bochs or qemu-tcg)"
+    host_vmx || echo "run: warning: host CPU has no vmx flag: the guest will see no VMX under qemu-kvm" >&2
+fi
+
+# --- output directory ----------------------------------------------------------
+if [ -z "$out" ]; then
+    out=$(mktemp -d "${TMPDIR:-/tmp}/exitvisor-run.XXXXXX")
+else
+    mkdir -p -- "$out" || die "cannot create --out directory '$out'"
+fi
+out=$(cd -- "$out" && pwd)
+case $out in *[[:space:],\"]*)
+    [ "$engine" = bochs ] && die "Bochs cannot use an --out path with spaces, commas or quotes: '$out'" ;; esac
+# Stale logs from an earlier run would be streamed or parsed as if they were new.
+rm -f -- "$out"/serial.log "$out"/serial.txt "$out"/bochs.log "$out"/bochs.out "$out"/bochsrc \
+         "$out"/dbg.rc "$out"/qemu.log "$out"/engine.txt "$out"/status.txt "$out"/cmdline \
+         "$out"/qemu-debug.log "$out"/.kvm-error
+echo "$engine" > "$out/engine.txt"
+say "engine $engine ($why)"
+
+# --- emulator command ----------------------------------------------------------
+case $engine in
+    bochs)
+        # A killed run leaves "<disk>.lock"; the next Bochs run would then panic with
+        # "could not open hard drive image file". (Two runs sharing one image at the
+        # same time are therefore not supported.)
+        rm -f -- "$disk.lock"
+        cat > "$out/bochsrc" <<EOF
+# written by tools/run.sh
+megs: $megs
+romimage: file=$OVMF, address=0xffe00000
+vgaromimage: file=$VGABIOS
+cpu: model=corei7_skylake_x, count=$cpus, ips=$ips, reset_on_triple_fault=0, ignore_bad_msrs=1
+display_library: term
+com1: enabled=1, mode=file, dev=$out/serial.log
+pci: enabled=1, chipset=i440fx
+clock: sync=none, time0=local
+log: $out/bochs.log
+debug: action=ignore
+info: action=ignore
+error: action=report
+panic: action=fatal
+ata0: enabled=1, ioaddr1=0x1f0, ioaddr2=0x3f0, irq=14
+ata0-master: type=disk, path=$disk, mode=flat
+boot: disk
+EOF
+        # bochs-bin is built with its debugger and stops at a prompt: the rc file
+        # answers "c" (continue) once.
+        echo c > "$out/dbg.rc"
+        # The "term" display library needs a terminfo entry even though its output
+        # goes to bochs.out; do not depend on the caller's TERM (unset under setsid/CI).
+        cmd=(env TERM=xterm bochs-bin -q -f "$out/bochsrc" -rc "$out/dbg.rc")
+        emu_log=$out/bochs.out
+        ;;
+    qemu-kvm|qemu-tcg)
+        if [ "$engine" = qemu-kvm ]; then accel=(-enable-kvm -cpu host)
+        else accel=(-accel tcg -cpu max); fi
+        # -nodefaults: no default CD-ROM (OVMF would try it first) and no NIC (no
+        # iPXE/DHCP wait before the disk); -vga std puts back the one default we keep
+        # (a GOP for the firmware). Commas in -drive file= must be doubled.
+        # shellcheck disable=SC2054  # the commas are qemu's, not array separators
+        cmd=(qemu-system-x86_64 -nodefaults -machine pc "${accel[@]}" -smp "$cpus" -m "$megs"
+             -vga std -bios "$OVMF"
+             -drive "file=${disk//,/,,},format=raw,if=ide"
+             -serial "file:$out/serial.log"
+             -display none -no-reboot -monitor none
+             -device isa-debug-exit,iobase=0xf4,iosize=4
+             -d cpu_reset -D "$out/qemu-debug.log")
+        # -d cpu_reset: with -no-reboot a triple fault ends qemu with status 0 just
+        # like a guest power-off; under TCG qemu logs "Triple fault" there, which
+        # lets us call it a failure (under KVM it only logs the resets).
+        emu_log=$out/qemu.log
+        ;;
+esac
+printf '%q ' "${cmd[@]}" > "$out/cmdline"; echo >> "$out/cmdline"
+
+# --- run -----------------------------------------------------------------------
+emu_pid=
+follow_pid=
+start_ns=$(date +%s%N)
+# Kill what we started and nothing else. timeout(1) puts itself in a new process
+# group, so killing that group reaches the emulator too; KILL because Bochs ignores
+# SIGTERM.
+kill_emulator() {
+    if [ -n "$emu_pid" ]; then
+        kill -KILL -- "-$emu_pid" 2>/dev/null || kill -KILL "$emu_pid" 2>/dev/null || true
+        wait "$emu_pid" 2>/dev/null || true
+        emu_pid=
+    fi
+}
+# The follower prints what is still unread when it gets SIGTERM, then exits.
+stop_follower() {
+    if [ -n "$follow_pid" ]; then
+        kill -TERM "$follow_pid" 2>/dev/null || true
+        wait "$follow_pid" 2>/dev/null || true
+        follow_pid=
+    fi
+}
+write_serial_txt() {
+    if [ -f "$out/serial.log" ]; then
+        python3 "$here/strip_ansi.py" < "$out/serial.log" > "$out/serial.txt"
+    else
+        : > "$out/serial.txt"
+    fi
+}
+on_signal() {
+    trap - INT TERM HUP
+    kill_emulator
+    [ "$engine" != bochs ] || rm -f -- "$disk.lock"
+    stop_follower
+    write_serial_txt || true
+    echo "interrupted $(( ($(date +%s%N) - start_ns) / 1000000000 )) $engine run.sh was interrupted" > "$out/status.txt"
+    # stdout, not stderr: the signal usually lands during the "wait" below, whose
+    # stderr is /dev/null, and a trap inherits that redirection.
+    say "interrupted; emulator killed; logs in $out"
+    exit 130
+}
+trap 'kill_emulator; stop_follower' EXIT
+trap on_signal INT TERM HUP
+
+if [ "$quiet" -eq 0 ]; then
+    python3 "$here/strip_ansi.py" --follow "$out/serial.log" < /dev/null &
+    follow_pid=$!
+fi
+
+start_ns=$(date +%s%N)   # again: the clock starts with the emulator
+# The emulator never gets our stdin (Bochs' term display would read keys from it)
+# and runs from $out so anything it drops in its working directory lands there.
+( cd "$out" && exec timeout -s KILL "$timeout_s" "${cmd[@]}" < /dev/null > "$emu_log" 2>&1 ) &
+emu_pid=$!
+# qemu-kvm: on a "KVM internal error" (or a failed VM entry) qemu pauses the VM but
+# keeps running, which would only end at --timeout. A small watchdog kills it as soon
+# as qemu reports that, and leaves a marker for the verdict below.
+watch_pid=
+if [ "$engine" = qemu-kvm ]; then
+    (
+        while kill -0 "$emu_pid" 2>/dev/null; do
+            if grep -q -a -E 'KVM internal error|KVM: entry failed' "$emu_log" 2>/dev/null; then
+                sleep 1                     # let qemu finish its register dump
+                : > "$out/.kvm-error"
+                kill -KILL -- "-$emu_pid" 2>/dev/null || true
+                exit 0
+            fi
+            sleep 0.5
+        done
+    ) < /dev/null &
+    watch_pid=$!
+fi
+st=0
+# The braces silence bash's "Killed" job notice when timeout(1) kills its group.
+{ wait "$emu_pid" || st=$?; } 2>/dev/null
+emu_pid=
+if [ -n "$watch_pid" ]; then
+    kill "$watch_pid" 2>/dev/null || true
+    wait "$watch_pid" 2>/dev/null || true
+fi
+# A Bochs that was killed leaves its lock file; do not leave it for the next user.
+[ "$engine" != bochs ] || [ "$st" -ne 137 ] || rm -f -- "$disk.lock"
+end_ns=$(date +%s%N)
+elapsed=$(( (end_ns - start_ns + 500000000) / 1000000000 ))
+
+stop_follower
+write_serial_txt
+
+status() { echo "$*" > "$out/status.txt"; }
+
+# The streamed console may end mid-line; keep our own messages on lines of their own.
+if [ "$quiet" -eq 0 ] && [ -s "$out/serial.txt" ] && [ -n "$(tail -c 1 "$out/serial.txt")" ]; then
+    echo
+fi
+
+# Panics first: a Bochs panic (action=fatal) ends Bochs, it is not a timeout.
+# Bochs 2.7 reports the shutdown port itself as a panic
+# (">>PANIC<< Shutdown port: shutdown requested" and "Bochs is exiting with the
+# following message: [UNMAP ] Shutdown port: ..."): those lines are the success
+# signal, not a failure, so they are filtered out here.
+if [ "$engine" = bochs ]; then
+    panic=$(grep -h -a -E 'PANIC' "$out/bochs.log" "$out/bochs.out" 2>/dev/null |
+            grep -a -v 'Shutdown port: shutdown requested' |
+            python3 "$here/strip_ansi.py" | sort -u | head -n 20 || true)
+    if [ -n "$panic" ]; then
+        echo "$panic" | sed 's/^/run: bochs: /'
+        say "bochs PANIC after $elapsed s; logs in $out"
+        status "panic $elapsed $engine $(echo "$panic" | head -n 1)"
+        exit 2
+    fi
+fi
+
+if [ -e "$out/.kvm-error" ]; then
+    rm -f -- "$out/.kvm-error"
+    say "qemu-kvm stopped with a KVM internal error after $elapsed s (this host's KVM cannot run the guest); first lines of $emu_log:"
+    head -n 12 "$emu_log" | sed 's/^/run: qemu: /'
+    status "error $elapsed $engine KVM internal error"
+    exit 2
+fi
+
+# timeout -s KILL reports 137 (128+SIGKILL); 124 covers a plain timeout too.
+if { [ "$st" -eq 137 ] || [ "$st" -eq 124 ]; } && [ "$elapsed" -ge "$timeout_s" ]; then
+    say "TIMEOUT after $elapsed s: the guest did not end the emulator; logs in $out"
+    status "timeout $elapsed $engine"
+    exit 124
+fi
+if [ "$st" -eq 137 ]; then
+    say "the emulator was killed (SIGKILL) after $elapsed s, before the timeout; logs in $out"
+    status "error $elapsed $engine killed by SIGKILL"
+    exit 2
+fi
+
+case $engine in
+    bochs)
+        # Bochs exits with status 1 after "Shutdown" on port 0x8900 (via its panic
+        # path, see above); the log line is the proof. A clean exit 0 without it
+        # (e.g. the debugger quit) is also an end.
+        if grep -q -a 'Shutdown port: shutdown requested' "$out/bochs.log" 2>/dev/null; then
+            detail="shutdown port 0x8900"
+        elif [ "$st" -eq 0 ]; then
+            detail="bochs exited cleanly (no shutdown port request logged)"
+        else
+            say "bochs exited with status $st after $elapsed s without a shutdown request; last lines of its output:"
+            tail -n 15 "$out/bochs.out" 2>/dev/null | python3 "$here/strip_ansi.py" | sed 's/^/run: bochs: /' || true
+            tail -n 15 "$out/bochs.log" 2>/dev/null | sed 's/^/run: bochs.log: /' || true
+            status "error $elapsed $engine bochs exit status $st"
+            exit 2
+        fi
+        ;;
+    qemu-*)
+        # isa-debug-exit makes qemu exit with (value << 1) | 1; a guest power-off
+        # (or reset, with -no-reboot) gives 0; qemu's own errors give 1 and print
+        # "qemu-system-x86_64: <message>" (warnings say "warning:", not errors).
+        qerr=$(grep -a '^qemu-system-x86_64: ' "$emu_log" 2>/dev/null | grep -v -i 'warning' || true)
+        if [ -n "$qerr" ] || { [ $((st % 2)) -eq 0 ] && [ "$st" -ne 0 ]; }; then
+            say "qemu failed with status $st after $elapsed s:"
+            sed 's/^/run: qemu: /' "$emu_log" | tail -n 15
+            status "error $elapsed $engine qemu exit status $st"
+            exit 2
+        fi
+        if [ "$st" -eq 0 ] && grep -q -a '^Triple fault' "$out/qemu-debug.log" 2>/dev/null; then
+            say "qemu: the guest triple-faulted after $elapsed s (see $out/qemu-debug.log); logs in $out"
+            status "panic $elapsed $engine triple fault"
+            exit 2
+        fi
+        if [ "$st" -eq 0 ]; then
+            detail="guest power-off or reset, qemu status 0"
+        else
+            detail=$(printf 'isa-debug-exit value 0x%x, qemu status %d' $(( (st - 1) / 2 )) "$st")
+        fi
+        say "$detail"
+        ;;
+esac
+status "ended $elapsed $engine $detail"
+say "guest ended the emulator after $elapsed s ($engine)"
+exit 0

@@ -1,0 +1,406 @@
+#!/usr/bin/env python3
+"""Check the serial log of one boot of exitvisor + probe.
+
+Usage:
+    check_boot.py --log DIR --expect-cpus N     a VMX boot (Bochs, or QEMU/KVM nested)
+    check_boot.py --log DIR --expect-novmx      a boot without VMX (QEMU TCG)
+
+DIR is a run directory as tools/run.sh --out writes it: serial.log (raw COM1),
+optionally bochs.log and status.txt. Every check prints one line,
+"PASS name" or "FAIL name: why"; the last line is "N passed, M failed" and the
+exit status is 1 if anything failed (2 for usage errors). After a failure the
+hypervisor/probe lines of the serial log (ANSI-stripped) and the interesting
+lines of bochs.log are printed to explain it.
+
+The exact arithmetic below follows from guest/probe.c's query order and the
+ABI rule in hv/abi.h that every query is a CPUID exit counted before it is
+answered. It assumes that while the probe measures, the only exits are its own
+CPUIDs (the probe disables interrupts in those windows; APs sit idle in the
+firmware).
+"""
+import argparse
+import os
+import re
+import sys
+from typing import Callable, List, Optional, Tuple
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+TOOLS = os.path.dirname(HERE)
+REPO = os.path.dirname(TOOLS)
+sys.path.insert(0, TOOLS)
+
+import exitlog  # noqa: E402
+from exitlog import SerialLog, strip_ansi  # noqa: E402
+
+MASK32 = 0xFFFFFFFF
+CPUID_REASON = 10           # EXIT_REASON_CPUID
+
+
+def _read_header_facts():
+    """ABI version, exit-reason names and the reason count, from the headers."""
+    abi_version, names, count = 1, {}, 80
+    try:
+        with open(os.path.join(REPO, "hv", "abi.h")) as f:
+            m = re.search(r"#define\s+EXV_ABI_VERSION\s+(\d+)", f.read())
+            if m:
+                abi_version = int(m.group(1))
+    except OSError:
+        pass
+    try:
+        with open(os.path.join(REPO, "hv", "arch", "exit_reasons.h")) as f:
+            text = f.read()
+        names = {int(n): s for n, s in re.findall(r'X\((\d+),\s*\w+,\s*"([^"]*)"\)', text)}
+        m = re.search(r"#define\s+EXIT_REASON_COUNT\s+(\d+)", text)
+        if m:
+            count = int(m.group(1))
+    except OSError:
+        pass
+    return abi_version, names, count
+
+
+ABI_VERSION, SDM_NAMES, REASON_COUNT = _read_header_facts()
+SDM_UNDEFINED = [r for r in range(REASON_COUNT) if SDM_NAMES and r not in SDM_NAMES]
+
+# Queries the probe issues after T1 up to and including T2: a count and a
+# cycles query per reason, then T2.
+QUERIES_BETWEEN = 2 * REASON_COUNT + 1
+# Queries after T1 up to and including the count read of reason 10 (CPUID):
+# count(0), cycles(0), ..., count(9), cycles(9) is 2*10 = 20 queries, and
+# count(10) is the 21st.
+QUERIES_TO_CPUID_COUNT = 2 * CPUID_REASON + 1
+
+Result = Tuple[str, Optional[str]]     # (name, None if passed else why)
+
+
+class CheckError(Exception):
+    pass
+
+
+def _need(value, what):
+    if value is None:
+        raise CheckError(f"no {what} line in the serial log")
+    return value
+
+
+# --------------------------------------------------------------------------
+# VMX boot checks. Each returns None on success or a reason for failure.
+
+def check_banner(log: SerialLog, n: int) -> Optional[str]:
+    if log.banner is None:
+        return "no 'exitvisor: exitvisor <version> starting: ...' banner"
+    return None
+
+
+def check_cpus_launched(log: SerialLog, n: int) -> Optional[str]:
+    problems = []
+    cpus = [c for c, _ in log.launched]
+    missing = [i for i in range(n) if i not in cpus]
+    if missing:
+        problems.append("no 'cpu N apic A launched' line for cpu " + ", ".join(map(str, missing)))
+    extra = sorted({c for c in cpus if c >= n})
+    if extra:
+        problems.append("launch lines for unexpected cpu " + ", ".join(map(str, extra)))
+    dups = sorted({c for c in cpus if cpus.count(c) > 1})
+    if dups:
+        problems.append("cpu launched more than once: " + ", ".join(map(str, dups)))
+    if log.launched_summary != (n, n):
+        got = ("none" if log.launched_summary is None
+               else "'%d of %d cpus launched'" % log.launched_summary)
+        problems.append(f"expected '{n} of {n} cpus launched', got {got}")
+    return "; ".join(problems) or None
+
+
+def check_no_fatal(log: SerialLog, n: int) -> Optional[str]:
+    if log.fatal:
+        return "hypervisor reported: " + " | ".join(log.fatal[-3:])
+    if log.novmx is not None:
+        return f"hypervisor reported 'VMX not available: {log.novmx}'"
+    return None
+
+
+def check_probe_signature(log: SerialLog, n: int) -> Optional[str]:
+    if log.no_signature:
+        return "the probe saw no exitvisor signature at CPUID 0x40000000"
+    abi, vcpus = _need(log.signature, "'probe: exitvisor signature found'")
+    problems = []
+    if abi != ABI_VERSION:
+        problems.append(f"ABI {abi}, hv/abi.h says {ABI_VERSION}")
+    if vcpus != n:
+        problems.append(f"leaf 0x40000001 reports {vcpus} vCPUs, expected {n}")
+    return "; ".join(problems) or None
+
+
+def check_probe_table(log: SerialLog, n: int) -> Optional[str]:
+    try:
+        t = log.require_table()
+    except exitlog.NoExitTableError as e:
+        return str(e)
+    problems = []
+    if t.declared_rows != len(t.rows):
+        problems.append(f"{len(t.rows)} rows parsed but the probe printed {t.declared_rows}")
+    if sum(r.exits for r in t.rows) != t.total_exits:
+        problems.append(f"rows sum to {sum(r.exits for r in t.rows)} exits, total row says {t.total_exits}")
+    if sum(r.cycles for r in t.rows) != t.total_cycles:
+        problems.append(f"rows sum to {sum(r.cycles for r in t.rows)} cycles, total row says {t.total_cycles}")
+    if log.sum_exits is not None and log.sum_exits != t.total_exits:
+        problems.append(f"sum-of-reasons line says {log.sum_exits}, total row {t.total_exits}")
+    for r in t.rows:
+        want = SDM_NAMES.get(r.reason)
+        if SDM_NAMES and want != r.name:
+            problems.append(f"row {r.reason} is named '{r.name}', the SDM name is '{want}'")
+        if r.exits == 0:
+            problems.append(f"row {r.reason} has zero exits (rows are for non-zero counts)")
+    if CPUID_REASON not in t.by_reason():
+        problems.append("no CPUID row, yet every query is a CPUID exit")
+    return "; ".join(problems) or None
+
+
+def check_sum_of_reasons(log: SerialLog, n: int) -> Optional[str]:
+    # T1 counts itself. Between T1 and the count read of reason 10 only the
+    # probe's own queries run (QUERIES_TO_CPUID_COUNT = 21 of them, the 21st
+    # being that read, which counts itself), and they are all CPUID exits. So
+    # count[10] = (CPUID count at T1) + 21, while every other count[r] equals
+    # its value at T1. Summing: S = (sum of counts at T1) + 21 = T1 + 21.
+    # Counts are 32-bit in these leaves, so compare modulo 2^32.
+    s = _need(log.snapshot, "'probe: snapshot'")
+    total = _need(log.sum_exits, "'probe: sum-of-reasons'")
+    if (total - s.t1_exits) & MASK32 != QUERIES_TO_CPUID_COUNT:
+        return (f"S={total}, T1={s.t1_exits}: S-T1={total - s.t1_exits}, expected "
+                f"{QUERIES_TO_CPUID_COUNT} (queries after T1 up to the CPUID count read); "
+                f"T2-T1={s.t2_exits - s.t1_exits} (expected {QUERIES_BETWEEN})")
+    return None
+
+
+def check_snapshot_window(log: SerialLog, n: int) -> Optional[str]:
+    # After T1: 80 count + 80 cycles queries, then T2 counting itself.
+    s = _need(log.snapshot, "'probe: snapshot'")
+    problems = []
+    if s.reasons != REASON_COUNT:
+        problems.append(f"reasons={s.reasons}, expected {REASON_COUNT}")
+    if s.queries_between != QUERIES_BETWEEN:
+        problems.append(f"queries_between={s.queries_between}, expected {QUERIES_BETWEEN}")
+    if (s.t2_exits - s.t1_exits) & MASK32 != s.queries_between:
+        problems.append(f"T2-T1={s.t2_exits - s.t1_exits} exits, expected "
+                        f"queries_between={s.queries_between}")
+    if s.t2_cycles < s.t1_cycles:
+        problems.append(f"total cycles went down: T1 {s.t1_cycles}, T2 {s.t2_cycles}")
+    return "; ".join(problems) or None
+
+
+def check_cpuid_delta(log: SerialLog, n: int) -> Optional[str]:
+    # before is read, then `ran` CPUIDs, then after, which counts itself.
+    ran, before, after = _need(log.cpuid_delta, "'probe: cpuid-delta'")
+    if (after - before) & MASK32 != ran + 1:
+        return f"after-before={after - before}, expected ran+1={ran + 1}"
+    return None
+
+
+def check_count64(log: SerialLog, n: int) -> Optional[str]:
+    # The probe reads, in order and with nothing between: cpuid-delta's
+    # `after`, count64(total), count64(CPUID). So count64 cpuid = after + 2.
+    # After T2 at least before, the ran CPUIDs, after and the total query
+    # itself were counted: total >= T2 + ran + 3.
+    total, cpuid = _need(log.count64, "'probe: count64'")
+    s = _need(log.snapshot, "'probe: snapshot'")
+    ran, _before, after = _need(log.cpuid_delta, "'probe: cpuid-delta'")
+    problems = []
+    if total < s.t2_exits:
+        problems.append(f"64-bit total {total} < T2 {s.t2_exits}")
+    elif total < s.t2_exits + ran + 3:
+        problems.append(f"64-bit total {total} < T2 + ran + 3 = {s.t2_exits + ran + 3}")
+    if cpuid & MASK32 != (after + 2) & MASK32:
+        problems.append(f"64-bit CPUID count {cpuid}, expected cpuid-delta after + 2 = {after + 2}")
+    if cpuid > total:
+        problems.append(f"64-bit CPUID count {cpuid} exceeds the 64-bit total {total}")
+    return "; ".join(problems) or None
+
+
+def check_leaf_classes(log: SerialLog, n: int) -> Optional[str]:
+    c = _need(log.classes, "'probe: leaf classes'")
+    problems = []
+    if sum(c.values()) != REASON_COUNT:
+        problems.append(f"classes add up to {sum(c.values())}, not {REASON_COUNT}")
+    und = _need(log.undefined_reasons, "'probe: undefined-reasons'")
+    if SDM_NAMES and und != SDM_UNDEFINED:
+        problems.append(f"undefined reasons {und}, the SDM leaves {SDM_UNDEFINED} undefined")
+    if CPUID_REASON in (log.impossible_reasons or []):
+        problems.append("CPUID (10) classed impossible")
+    for sel, label in ((MASK32, "0xFFFFFFFF"), (REASON_COUNT, str(REASON_COUNT))):
+        a = log.leaf_answers.get(sel)
+        if a is None:
+            problems.append(f"no answer printed for leaf 0x4FFFFFFE ecx={label}")
+        elif a.cls != "undefined":
+            problems.append(f"leaf 0x4FFFFFFE ecx={label} answered {a.cls}, expected undefined")
+    if log.leaf_mismatches:
+        problems.append("count and cycles leaves disagree: " + "; ".join(log.leaf_mismatches))
+    return "; ".join(problems) or None
+
+
+def check_per_vcpu(log: SerialLog, n: int) -> Optional[str]:
+    problems = []
+    idx = [v.index for v in log.vcpus]
+    if sorted(idx) != list(range(n)):
+        problems.append(f"vcpu lines for {idx}, expected 0..{n - 1}")
+    if log.vcpu_errors:
+        problems.append("; ".join(log.vcpu_errors))
+    if log.mp_missing:
+        problems.append(log.mp_missing)
+    if log.vcpus_read != n:
+        problems.append(f"vcpus-read {log.vcpus_read}, expected {n}")
+    bad = [v.index for v in log.vcpus if not v.signature_ok]
+    if bad:
+        problems.append("signature missing on vcpu " + ", ".join(map(str, bad)))
+    apics = [v.apic for v in log.vcpus]
+    if len(set(apics)) != len(apics):
+        problems.append(f"APIC ids repeat: {apics}")
+    hv_apics = {a for _, a in log.launched}
+    if log.launched and set(apics) != hv_apics:
+        problems.append(f"APIC ids read {sorted(apics)}, hypervisor launched {sorted(hv_apics)}")
+    # Processors are read one after another in the printed order, and every
+    # read is counted before it is answered: the global counts cannot fall.
+    for key in ("total", "cpuid"):
+        seq = [getattr(v, key) for v in log.vcpus if v.signature_ok]
+        if any(b is None or a is None or b < a for a, b in zip(seq, seq[1:])):
+            problems.append(f"{key} counts not non-decreasing in read order: {seq}")
+    return "; ".join(problems) or None
+
+
+def check_probe_done(log: SerialLog, n: int) -> Optional[str]:
+    return None if log.done else "no 'probe: done' line (the probe did not finish)"
+
+
+VMX_CHECKS: List[Tuple[str, Callable[[SerialLog, int], Optional[str]]]] = [
+    ("banner", check_banner),
+    ("cpus-launched", check_cpus_launched),
+    ("no-fatal", check_no_fatal),
+    ("probe-signature", check_probe_signature),
+    ("probe-table", check_probe_table),
+    ("sum-of-reasons", check_sum_of_reasons),
+    ("snapshot-window", check_snapshot_window),
+    ("cpuid-delta", check_cpuid_delta),
+    ("count64", check_count64),
+    ("leaf-classes", check_leaf_classes),
+    ("per-vcpu", check_per_vcpu),
+    ("probe-done", check_probe_done),
+]
+
+
+# --------------------------------------------------------------------------
+# No-VMX boot checks
+
+def check_vmx_not_available(log: SerialLog, n: int) -> Optional[str]:
+    if log.novmx is None:
+        return "no 'exitvisor: VMX not available: <reason>' line"
+    if log.launched:
+        return f"says VMX is not available, yet launched cpus {[c for c, _ in log.launched]}"
+    return None
+
+
+def check_probe_no_signature(log: SerialLog, n: int) -> Optional[str]:
+    if log.signature is not None:
+        return "the probe found an exitvisor signature although VMX is not available"
+    if not log.no_signature:
+        return "no 'probe: no exitvisor signature at CPUID 0x40000000' line"
+    return None
+
+
+NOVMX_CHECKS = [
+    ("vmx-not-available", check_vmx_not_available),
+    ("probe-no-signature", check_probe_no_signature),
+    ("probe-done", check_probe_done),
+]
+
+
+# --------------------------------------------------------------------------
+
+def run_checks(log: SerialLog, expect_cpus: Optional[int] = None,
+               expect_novmx: bool = False) -> List[Result]:
+    checks = NOVMX_CHECKS if expect_novmx else VMX_CHECKS
+    n = 0 if expect_novmx else expect_cpus
+    results = []
+    for name, fn in checks:
+        try:
+            why = fn(log, n)
+        except CheckError as e:
+            why = str(e)
+        results.append((name, why))
+    return results
+
+
+def relevant_serial_lines(log: SerialLog, limit: int = 150) -> List[str]:
+    keep = [line for line in log.lines
+            if "exitvisor: " in line or "probe: " in line
+            or exitlog._ROW.match(line.rstrip()) or exitlog._TOTAL.match(line.rstrip())]
+    if not keep:
+        keep = log.lines[-40:]
+    if log.truncated_tail is not None:
+        keep.append(log.truncated_tail + "   <- unterminated last line")
+    return keep[-limit:]
+
+
+def bochs_lines(path: str, limit: int = 40) -> List[str]:
+    try:
+        with open(path, "rb") as f:
+            text = f.read().decode("utf-8", errors="replace")
+    except OSError:
+        return []
+    pat = re.compile(r"VMFAIL|VMENTER|PANIC|ERROR")
+    return [strip_ansi(line) for line in text.splitlines() if pat.search(line)][-limit:]
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description="Check an exitvisor boot's serial log.")
+    ap.add_argument("--log", required=True, metavar="DIR",
+                    help="run directory holding serial.log (and bochs.log, status.txt)")
+    mode = ap.add_mutually_exclusive_group(required=True)
+    mode.add_argument("--expect-cpus", type=int, metavar="N",
+                      help="a VMX boot on N CPUs: all must be virtualized")
+    mode.add_argument("--expect-novmx", action="store_true",
+                      help="a boot without VMX (QEMU TCG): the hypervisor must step aside")
+    args = ap.parse_args(argv)
+    if args.expect_cpus is not None and args.expect_cpus < 1:
+        ap.error("--expect-cpus must be at least 1")
+
+    results: List[Result] = []
+    log = None
+    serial = os.path.join(args.log, "serial.log")
+    try:
+        log = exitlog.parse_file(serial)
+        results.append(("serial-log", None))
+    except OSError as e:
+        results.append(("serial-log", f"cannot read {serial}: {e}"))
+
+    status_path = os.path.join(args.log, "status.txt")
+    if os.path.exists(status_path):
+        with open(status_path) as f:
+            status = f.read().strip()
+        results.append(("run-status", None if status.split(" ", 1)[0] == "ended"
+                        else f"run.sh status: {status}"))
+
+    if log is not None:
+        results += run_checks(log, args.expect_cpus, args.expect_novmx)
+
+    failed = 0
+    for name, why in results:
+        if why is None:
+            print(f"PASS {name}")
+        else:
+            failed += 1
+            print(f"FAIL {name}: {why}")
+
+    if failed:
+        if log is not None:
+            print("--- serial log (hypervisor and probe lines, ANSI stripped) ---")
+            for line in relevant_serial_lines(log):
+                print(line)
+        bl = bochs_lines(os.path.join(args.log, "bochs.log"))
+        if bl:
+            print("--- bochs.log (VMFAIL/VMENTER/PANIC/ERROR, last 40) ---")
+            for line in bl:
+                print(line)
+    print(f"{len(results) - failed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

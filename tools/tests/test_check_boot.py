@@ -1,0 +1,251 @@
+#!/usr/bin/env python3
+"""Tests of tools/tests/check_boot.py on sample logs: the good boot passes
+every check, and each broken variant fails exactly the checks it should.
+
+Broken variants are the good sample with one fact changed (a one-line edit
+each, written next to the assertion), so every failure has a known cause.
+Run: python3 -m unittest discover -s tools/tests
+"""
+import contextlib
+import io
+import os
+import sys
+import tempfile
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.dirname(HERE))
+
+import check_boot  # noqa: E402
+
+SAMPLES = os.path.join(HERE, "samples")
+
+VMX_CHECK_NAMES = ["serial-log"] + [name for name, _ in check_boot.VMX_CHECKS]
+
+
+def sample_text(name):
+    with open(os.path.join(SAMPLES, name), "rb") as f:
+        return f.read().decode("utf-8")
+
+
+GOOD = sample_text("vmx_good.log")
+
+
+def edit(text, old, new, count=1):
+    """Replace exactly `count` occurrences (guards against a silent no-op)."""
+    assert text.count(old) == count, (old, text.count(old))
+    return text.replace(old, new)
+
+
+class CheckBootCase(unittest.TestCase):
+    def run_checker(self, serial, *args, bochs_log=None, status=None):
+        with tempfile.TemporaryDirectory() as d:
+            if serial is not None:
+                with open(os.path.join(d, "serial.log"), "w", newline="") as f:
+                    f.write(serial)
+            if bochs_log is not None:
+                with open(os.path.join(d, "bochs.log"), "w") as f:
+                    f.write(bochs_log)
+            if status is not None:
+                with open(os.path.join(d, "status.txt"), "w") as f:
+                    f.write(status + "\n")
+            out = io.StringIO()
+            with contextlib.redirect_stdout(out):
+                rc = check_boot.main(["--log", d] + list(args))
+        text = out.getvalue()
+        results = {}
+        for line in text.splitlines():
+            if line.startswith("PASS "):
+                results[line[5:]] = None
+            elif line.startswith("FAIL "):
+                name, _, why = line[5:].partition(": ")
+                results[name] = why
+        return rc, results, text
+
+    def assert_failed_exactly(self, results, names):
+        failed = sorted(n for n, why in results.items() if why is not None)
+        self.assertEqual(failed, sorted(names), results)
+
+
+class Good(CheckBootCase):
+    def test_good_boot_passes_everything(self):
+        rc, results, text = self.run_checker(GOOD, "--expect-cpus", "2")
+        self.assertEqual(rc, 0, text)
+        self.assertEqual(list(results), VMX_CHECK_NAMES)
+        self.assert_failed_exactly(results, [])
+        self.assertTrue(text.rstrip().endswith(f"{len(VMX_CHECK_NAMES)} passed, 0 failed"))
+        self.assertNotIn("--- serial log", text)
+
+    def test_interleaved_boot_passes(self):
+        rc, results, text = self.run_checker(sample_text("vmx_interleaved.log"),
+                                             "--expect-cpus", "2")
+        self.assertEqual(rc, 0, text)
+
+    def test_run_status_ended_passes(self):
+        rc, results, _ = self.run_checker(GOOD, "--expect-cpus", "2",
+                                          status="ended 14 bochs shutdown port 0x8900")
+        self.assertEqual(rc, 0)
+        self.assertIsNone(results["run-status"])
+
+
+class Broken(CheckBootCase):
+    def check(self, serial, expect_failed, *args, why=None):
+        rc, results, text = self.run_checker(serial, *(args or ("--expect-cpus", "2")))
+        self.assertEqual(rc, 1, text)
+        self.assert_failed_exactly(results, expect_failed)
+        self.assertRegex(text.splitlines()[-1], r"^\d+ passed, [1-9]\d* failed$")
+        if why is not None:
+            self.assertIn(why, results[expect_failed[0]])
+        return text
+
+    def test_t1_off_by_one(self):
+        # T1 one lower: S-T1 = 22 and T2-T1 = 162
+        self.check(edit(GOOD, "t1_exits=27161", "t1_exits=27160"),
+                   ["sum-of-reasons", "snapshot-window"], why="S-T1=22, expected 21")
+
+    def test_extra_exit_in_window_shows_in_sum_only(self):
+        # a sum one higher than T1 + 21 (e.g. an exit of another reason during
+        # the snapshot): the sum line no longer matches the table total either
+        self.check(edit(GOOD, "sum-of-reasons exits=27182", "sum-of-reasons exits=27183"),
+                   ["sum-of-reasons", "probe-table"])
+
+    def test_t2_wrong(self):
+        self.check(edit(GOOD, "t2_exits=27322", "t2_exits=27321"), ["snapshot-window"],
+                   why="T2-T1=160")
+
+    def test_cpuid_delta_wrong(self):
+        # after too small: the delta is 1000, and count64 cpuid no longer after+2
+        self.check(edit(GOOD, "after=4218", "after=4217"), ["cpuid-delta", "count64"],
+                   why="after-before=1000, expected ran+1=1001")
+
+    def test_count64_total_too_small(self):
+        self.check(edit(GOOD, "count64 total=28327", "count64 total=27000"), ["count64"],
+                   why="< T2")
+
+    def test_count64_cpuid_inconsistent(self):
+        self.check(edit(GOOD, "cpuid=4220", "cpuid=4221"), ["count64"], why="after + 2")
+
+    def test_cpu_not_launched(self):
+        serial = edit(GOOD, "exitvisor: cpu 1 apic 1 launched\n", "")
+        serial = edit(serial, "2 of 2 cpus launched", "1 of 2 cpus launched")
+        self.check(serial, ["cpus-launched", "per-vcpu"], why="for cpu 1")
+
+    def test_fatal_line(self):
+        serial = edit(GOOD, "exitvisor: 2 of 2 cpus launched\n",
+                      "exitvisor: 2 of 2 cpus launched\nexitvisor: cpu 1 FATAL: triple fault\n")
+        self.check(serial, ["no-fatal"], why="cpu 1 FATAL: triple fault")
+
+    def test_no_banner(self):
+        serial = edit(GOOD, "exitvisor: exitvisor 0.1.0 starting:", "exitvisor: something else:")
+        self.check(serial, ["banner"])
+
+    def test_vcpu_totals_decrease(self):
+        serial = edit(GOOD, "total=28334 cpuid=4227", "total=28329 cpuid=4227")
+        self.check(serial, ["per-vcpu"], why="total counts not non-decreasing")
+
+    def test_vcpu_signature_missing(self):
+        serial = edit(GOOD, "vcpu 1 apic 1 signature ok total=28334 cpuid=4227",
+                      "vcpu 1 apic 1 signature missing total=n/a cpuid=n/a")
+        self.check(serial, ["per-vcpu"], why="signature missing on vcpu 1")
+
+    def test_vcpu_line_missing(self):
+        serial = edit(GOOD, "probe: vcpu 1 apic 1 signature ok total=28334 cpuid=4227\r\n", "")
+        serial = edit(serial, "vcpus-read 2", "vcpus-read 1")
+        self.check(serial, ["per-vcpu"], why="expected 0..1")
+
+    def test_wrong_undefined_set(self):
+        serial = edit(GOOD, "undefined-reasons 35 38 42 71", "undefined-reasons 35 38 42")
+        self.check(serial, ["leaf-classes"], why="the SDM leaves [35, 38, 42, 71] undefined")
+
+    def test_out_of_range_selector_not_undefined(self):
+        serial = edit(GOOD, "edx=0xFFFFFFFF class=undefined\r\nprobe: leaf 0x4FFFFFFE ecx=80",
+                      "edx=0x00000000 class=impossible\r\nprobe: leaf 0x4FFFFFFE ecx=80")
+        self.check(serial, ["leaf-classes"], why="ecx=0xFFFFFFFF answered impossible")
+
+    def test_row_with_wrong_name(self):
+        self.check(edit(GOOD, "  12  HLT ", "  12  Halt"), ["probe-table"],
+                   why="the SDM name is 'HLT'")
+
+    def test_no_done(self):
+        serial = edit(GOOD, "probe: done\r\n", "")
+        self.check(serial, ["probe-done"])
+
+    def test_wrong_cpu_count_expected(self):
+        self.check(GOOD, ["cpus-launched", "probe-signature", "per-vcpu"], "--expect-cpus", "4")
+
+    def test_truncated_log(self):
+        text = self.check(sample_text("vmx_truncated.log"),
+                          ["probe-table", "sum-of-reasons", "snapshot-window", "cpuid-delta",
+                           "count64", "leaf-classes", "per-vcpu", "probe-done"],
+                          why="starts but never finishes")
+        # the diagnostics show the serial lines, including the cut-off one
+        self.assertIn("--- serial log", text)
+        self.assertIn("exitvisor: 2 of 2 cpus launched", text)
+        self.assertIn("<- unterminated last line", text)
+
+    def test_hypervisor_failed(self):
+        self.check(sample_text("no_table_fatal.log"),
+                   [n for n in VMX_CHECK_NAMES if n not in ("serial-log", "banner")])
+
+    def test_missing_serial_log(self):
+        rc, results, text = self.run_checker(None, "--expect-cpus", "2")
+        self.assertEqual(rc, 1)
+        self.assert_failed_exactly(results, ["serial-log"])
+        self.assertIn("cannot read", results["serial-log"])
+
+    def test_run_status_timeout(self):
+        rc, results, _ = self.run_checker(GOOD, "--expect-cpus", "2", status="timeout 300 bochs")
+        self.assertEqual(rc, 1)
+        self.assert_failed_exactly(results, ["run-status"])
+
+    def test_bochs_log_lines_shown_on_failure_only(self):
+        bochs = ("00000000000i[CPU0  ] noise\n"
+                 "00012345678e[CPU1  ] VMFAIL: VMLAUNCH/VMRESUME with invalid guest state\n"
+                 "00012345679e[CPU1  ] VMENTER FAIL: VMCS guest TR.base not canonical\n"
+                 "00000000001i[      ] more noise\n")
+        _, _, text = self.run_checker(edit(GOOD, "probe: done\r\n", ""), "--expect-cpus", "2",
+                                      bochs_log=bochs)
+        self.assertIn("--- bochs.log", text)
+        self.assertIn("VMFAIL: VMLAUNCH/VMRESUME with invalid guest state", text)
+        self.assertIn("VMENTER FAIL", text)
+        self.assertNotIn("noise", text)
+        _, _, text = self.run_checker(GOOD, "--expect-cpus", "2", bochs_log=bochs)
+        self.assertNotIn("VMFAIL", text)
+
+
+class NoVmx(CheckBootCase):
+    def test_novmx_passes(self):
+        rc, results, text = self.run_checker(sample_text("novmx_qemu.log"), "--expect-novmx")
+        self.assertEqual(rc, 0, text)
+        self.assertEqual(list(results), ["serial-log", "vmx-not-available",
+                                         "probe-no-signature", "probe-done"])
+
+    def test_vmx_log_is_not_a_novmx_boot(self):
+        rc, results, _ = self.run_checker(GOOD, "--expect-novmx")
+        self.assertEqual(rc, 1)
+        self.assert_failed_exactly(results, ["vmx-not-available", "probe-no-signature"])
+
+    def test_novmx_log_is_not_a_vmx_boot(self):
+        rc, results, _ = self.run_checker(sample_text("novmx_qemu.log"), "--expect-cpus", "2")
+        self.assertEqual(rc, 1)
+        self.assertIn("VMX not available", results["no-fatal"])
+        self.assertIn("no exitvisor signature", results["probe-signature"])
+
+    def test_novmx_without_line(self):
+        serial = edit(sample_text("novmx_qemu.log"), "exitvisor: VMX not available:",
+                      "exitvisor: something else:")
+        rc, results, _ = self.run_checker(serial, "--expect-novmx")
+        self.assertEqual(rc, 1)
+        self.assert_failed_exactly(results, ["vmx-not-available"])
+
+    def test_usage_errors(self):
+        for args in ([], ["--log", "/tmp"], ["--log", "/tmp", "--expect-cpus", "2", "--expect-novmx"],
+                     ["--log", "/tmp", "--expect-cpus", "0"]):
+            with contextlib.redirect_stderr(io.StringIO()), self.assertRaises(SystemExit) as cm:
+                check_boot.main(args)
+            self.assertEqual(cm.exception.code, 2)
+
+
+if __name__ == "__main__":
+    unittest.main()
