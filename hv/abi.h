@@ -10,7 +10,12 @@
 #define EXV_LEAF_SIGNATURE      0x40000000u
 /* CPUID.0x40000001: EAX = ABI version, EBX = vCPUs launched, ECX = EDX = 0. */
 #define EXV_LEAF_INFO           0x40000001u
-#define EXV_LEAF_HV_MAX         EXV_LEAF_INFO
+/* CPUID.0x40000002, ECX = n: which basic exit reasons 32n..32n+31 exist.
+ * EAX bit i = reason 32n+i can occur with the controls in force,
+ * EBX bit i = the SDM defines reason 32n+i, ECX = EDX = 0. It tells a zero
+ * count of a possible reason apart from an impossible one. */
+#define EXV_LEAF_REASON_MAP     0x40000002u
+#define EXV_LEAF_HV_MAX         EXV_LEAF_REASON_MAP
 #define EXV_SIGNATURE           "exitvisor\0\0\0"   /* 12 bytes, EBX, ECX, EDX */
 #define EXV_SIG_EBX             0x74697865u         /* "exit" */
 #define EXV_SIG_ECX             0x6f736976u         /* "viso" */

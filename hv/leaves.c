@@ -67,6 +67,20 @@ void exv_leaf_answer(u32 leaf, u32 ecx, const struct leaf_env *env, struct cpuid
     case EXV_LEAF_INFO:
         set(out, EXV_ABI_VERSION, env->vcpus_launched, 0, 0);
         break;
+    case EXV_LEAF_REASON_MAP: {
+        u32 possible = 0, defined = 0;
+        for (u32 bit = 0; bit < 32; bit++) {
+            u64 reason = (u64)ecx * 32 + bit;
+            if (reason >= EXIT_REASON_COUNT)
+                break;
+            if (exit_reason_defined((u32)reason))
+                defined |= 1u << bit;
+            if (classify((u32)reason, env) == REASON_POSSIBLE)
+                possible |= 1u << bit;
+        }
+        set(out, possible, defined, 0, 0);
+        break;
+    }
     case EXV_LEAF_TOTALS:
         count = exit_stats_total_count(env->stats);
         cycles = exit_stats_total_cycles(env->stats);
