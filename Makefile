@@ -40,7 +40,7 @@ PROBE_OBJ := $(BUILD)/obj/guest/probe.o $(BUILD)/obj/hv/exit_names.o
 HOST_SRC := hv/exit_stats.c hv/leaves.c hv/exit_names.c hv/exit_possible.c hv/fmt.c \
 	hv/mtrr.c hv/vmx_errors.c boot/next_stage.c
 HOST_TESTS := $(wildcard hv/tests/*.c)
-HOST_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -fsanitize=address,undefined -I.
+HOST_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -fsanitize=address,undefined -pthread -I.
 
 .PHONY: all deps run test unit-test bench clean disk
 all: $(BUILD)/exitvisor.efi $(BUILD)/probe.efi

@@ -4,11 +4,14 @@
  * guest accesses, so each page carries the memory type the MTRRs give it:
  * a 2-MiB page where the MTRRs are uniform over it, else 4-KiB pages. The
  * guest's PAT still applies on top (ignore-PAT = 0), as on bare metal.
+ * One page is read-only: the local APIC's, so vCPU-to-vCPU INIT/SIPI can be
+ * caught at the sender (hv/ipi.c).
  */
 #include "ept.h"
 #include "arch/msr.h"
 #include "arch/vmcs_fields.h"
 
+#define EPT_READ 0x1ull
 #define EPT_RWX 0x7ull
 #define EPT_LARGE (1ull << 7)
 #define EPT_MEMTYPE_SHIFT 3
@@ -63,7 +66,8 @@ const char *ept_build_identity_map(struct hv_state *h, struct arena *a, const st
         for (u64 m = 0; m < 512; m++) {
             u64 base = (g << 30) | (m << 21);
             u8 type;
-            if (mtrr_range_uniform(mtrr, base, 1ull << 21, &type)) {
+            bool holds_apic = h->apic_page >= base && h->apic_page < base + (1ull << 21);
+            if (!holds_apic && mtrr_range_uniform(mtrr, base, 1ull << 21, &type)) {
                 pd[m] = base | EPT_RWX | EPT_LARGE | ((u64)type << EPT_MEMTYPE_SHIFT);
                 continue;
             }
@@ -72,7 +76,10 @@ const char *ept_build_identity_map(struct hv_state *h, struct arena *a, const st
                 return "out of memory for EPT";
             for (u64 p = 0; p < 512; p++) {
                 u64 pa = base | (p << 12);
-                pt[p] = pa | EPT_RWX | ((u64)mtrr_type_of_page(mtrr, pa) << EPT_MEMTYPE_SHIFT);
+                /* The local APIC page is read-only so that ICR writes exit
+                 * (hv/ipi.c); its memory type stays what the MTRRs say (UC). */
+                u64 access = pa == h->apic_page ? EPT_READ : EPT_RWX;
+                pt[p] = pa | access | ((u64)mtrr_type_of_page(mtrr, pa) << EPT_MEMTYPE_SHIFT);
             }
             pd[m] = (u64)(uintptr_t)pt | EPT_RWX;
         }

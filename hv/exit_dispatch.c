@@ -126,6 +126,6 @@ void vmexit_dispatch(struct guest_regs *regs, struct vcpu *v)
         log_exit(v, "trace");
 #endif
     handler(v);
-    guest_deliver_pending_nmi(v);
+    guest_events_before_entry(v);
     exit_stats_add_cycles(hv->stats, v->index, basic, rdtsc() - start);
 }

@@ -1,5 +1,6 @@
 #include "guest.h"
 #include "vmcs.h"
+#include "ipi.h"
 #include "arch/x86.h"
 
 void guest_skip_instruction(struct vcpu *v)
@@ -24,9 +25,9 @@ void guest_inject_exception(u32 vector, bool has_error_code, u32 error_code)
 void guest_inject_ud(void) { guest_inject_exception(VEC_UD, false, 0); }
 void guest_inject_gp0(void) { guest_inject_exception(VEC_GP, true, 0); }
 
-void guest_deliver_pending_nmi(struct vcpu *v)
+static void deliver_pending_nmi(struct vcpu *v)
 {
-    if (!v->nmi_pending)
+    if (!v->guest_nmi_pending)
         return;
     /* One event per entry, and not while the guest blocks NMIs: the NMI stays
      * pending for the next exit then. */
@@ -35,7 +36,7 @@ void guest_deliver_pending_nmi(struct vcpu *v)
     if (vmcs_read(VMCS_GUEST_INTERRUPTIBILITY) & (INTERRUPTIBILITY_NMI | INTERRUPTIBILITY_MOV_SS))
         return;
     vmcs_write(VMCS_ENTRY_INTR_INFO, INTR_INFO_VALID | INTR_TYPE_NMI | VEC_NMI);
-    v->nmi_pending = 0;
+    v->guest_nmi_pending = false;
 }
 
 u64 guest_gpr(struct vcpu *v, u32 index)
@@ -56,4 +57,15 @@ void guest_set_gpr(struct vcpu *v, u32 index, u64 value)
 u32 guest_cpl(void)
 {
     return (u32)((vmcs_read(VMCS_GUEST_SS_AR) >> 5) & 3);
+}
+
+void guest_events_before_entry(struct vcpu *v)
+{
+    if (v->nmi_in_root) {
+        v->nmi_in_root = 0;
+        if (!ipi_nmi_was_kick(v))
+            v->guest_nmi_pending = true;
+    }
+    ipi_process_mailbox(v);
+    deliver_pending_nmi(v);
 }

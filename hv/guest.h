@@ -11,8 +11,10 @@ void guest_skip_instruction(struct vcpu *v);
 void guest_inject_exception(u32 vector, bool has_error_code, u32 error_code);
 void guest_inject_ud(void);
 void guest_inject_gp0(void);
-/* Deliver an NMI that arrived in root mode, if the guest can take it now. */
-void guest_deliver_pending_nmi(struct vcpu *v);
+/* Last step before every VM entry: sort out NMIs that arrived in root mode
+ * (kick or the guest's), act on posted INIT/SIPI, and inject a pending NMI
+ * if the guest can take it now. */
+void guest_events_before_entry(struct vcpu *v);
 /* Guest GPR by x86 register number (0 = RAX ... 4 = RSP ... 15 = R15). */
 u64 guest_gpr(struct vcpu *v, u32 index);
 void guest_set_gpr(struct vcpu *v, u32 index, u64 value);

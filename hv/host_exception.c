@@ -1,8 +1,8 @@
 /*
  * Exceptions taken in VMX root mode. Three outcomes:
- *  - NMI: it belongs to the guest (exitvisor does not use NMI exiting, so an
- *    NMI only lands here while an exit is being handled): mark it pending,
- *    the dispatcher injects it before the next VM entry.
+ *  - NMI: it arrived while an exit was being handled. It is either a kick
+ *    from another vCPU (hv/ipi.c) or the guest's; the dispatcher decides
+ *    and re-injects the guest's before the next VM entry.
  *  - a fault of a safe_* instruction: resume at its recovery label.
  *  - anything else is a hypervisor bug: report it and stop this CPU.
  */
@@ -27,7 +27,7 @@ void host_exception(struct host_exception_frame *f)
 
     if (f->vector == VEC_NMI) {
         if (v)
-            v->nmi_pending = 1;
+            v->nmi_in_root = 1;
         return;
     }
     for (const u64 *fx = host_fixups; fx[0]; fx += 2) {

@@ -9,6 +9,7 @@
 #include "vmcs_setup.h"
 #include "vmx_errors.h"
 #include "log.h"
+#include "arch/msr.h"
 #include "abi.h"
 #include "exits/handlers.h"
 
@@ -60,6 +61,7 @@ const char *hv_prepare(struct arena *a, u32 nr_cpus)
     if (hv->proc2_ctls & PROC2_ENABLE_EPT) {
         struct mtrr_state mtrr = { 0 };
         mtrr_read_state(&mtrr);
+        hv->apic_page = rdmsr(MSR_IA32_APIC_BASE) & mtrr.address_mask & ~0xFFFull;
         if ((why = ept_build_identity_map(hv, a, &mtrr)))
             return why;
     }

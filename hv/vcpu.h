@@ -44,7 +44,10 @@ struct vcpu {
     u32 exit_reason;         /* basic reason of the exit being handled */
     u64 exit_qualification;
     u64 exit_tsc;            /* RDTSC at the top of the dispatcher */
-    volatile u32 nmi_pending; /* an NMI arrived in root mode: re-inject it */
+    volatile u32 nmi_in_root; /* an NMI arrived while in root mode */
+    bool guest_nmi_pending;   /* a real NMI the guest must still receive */
+    u32 mailbox;              /* INIT/SIPI posted by other vCPUs (hv/ipi.c) */
+    u32 kick_pending;         /* an NMI kick is on its way to this CPU */
     bool launched;
     bool sipi_entry_pending; /* started by a SIPI at CS base sipi_cs_base */
     u64 sipi_cs_base;
@@ -76,6 +79,7 @@ struct hv_state {
     /* Shared host structures. */
     u64 host_cr3;
     u64 ept_pointer;
+    u64 apic_page;                /* xAPIC MMIO page, write-protected in EPT */
     u8 *msr_bitmap;
     void *host_idt;               /* 256 x 16-byte gates */
 };

@@ -161,9 +161,8 @@ void vmcs_setup_for_launch(struct vcpu *v)
     vmcs_write(VMCS_HOST_RIP, (u64)(uintptr_t)vmexit_entry);
 }
 
-void vmcs_set_guest_init_state(struct vcpu *v)
+void vmcs_set_guest_init_state(u32 activity)
 {
-    (void)v;
     /* Real mode at the reset vector's segment; the SIPI sets CS and RIP. */
     static const u32 data_seg[] = { VMCS_GUEST_ES_SEL, VMCS_GUEST_SS_SEL, VMCS_GUEST_DS_SEL,
                                     VMCS_GUEST_FS_SEL, VMCS_GUEST_GS_SEL };
@@ -211,5 +210,20 @@ void vmcs_set_guest_init_state(struct vcpu *v)
     vmcs_write(VMCS_GUEST_INTERRUPTIBILITY, 0);
     vmcs_write(VMCS_ENTRY_INTR_INFO, 0);
     vmcs_write(VMCS_ENTRY_CONTROLS, vmcs_read(VMCS_ENTRY_CONTROLS) & ~ENTRY_IA32E_MODE_GUEST);
-    vmcs_write(VMCS_GUEST_ACTIVITY_STATE, ACTIVITY_WAIT_FOR_SIPI);
+    vmcs_write(VMCS_GUEST_ACTIVITY_STATE, activity);
+}
+
+void vmcs_start_at_sipi_vector(u32 vector)
+{
+    vmcs_write(VMCS_GUEST_CS_SEL, (u64)vector << 8);
+    vmcs_write(VMCS_GUEST_CS_BASE, (u64)vector << 12);
+    vmcs_write(VMCS_GUEST_CS_LIMIT, 0xFFFF);
+    vmcs_write(VMCS_GUEST_CS_AR, 0x9B);
+    vmcs_write(VMCS_GUEST_RIP, 0);
+    /* A CPU leaving wait-for-SIPI blocks nothing. A SIPI exit may have saved
+     * blocking bits (Bochs reports SMI and NMI blocking there), which would
+     * fail the next VM entry's checks (SMI blocking outside SMM). */
+    vmcs_write(VMCS_GUEST_INTERRUPTIBILITY, 0);
+    vmcs_write(VMCS_GUEST_PENDING_DBG, 0);
+    vmcs_write(VMCS_GUEST_ACTIVITY_STATE, ACTIVITY_ACTIVE);
 }

@@ -4,7 +4,10 @@
 /* Write every VMCS field exitvisor sets at launch: controls, host state, and
  * guest state captured from this CPU as it runs now. */
 void vmcs_setup_for_launch(struct vcpu *v);
-/* The guest state a CPU has right after INIT (SDM Vol. 3A 10.1.1, Table 10-1),
- * waiting for a SIPI. Used when the guest sends INIT to a vCPU. */
-void vmcs_set_guest_init_state(struct vcpu *v);
+/* The guest state a CPU has right after INIT (SDM Vol. 3A 10.1.1, Table 10-1).
+ * `activity`: ACTIVITY_WAIT_FOR_SIPI to let the CPU wait for a real SIPI, or
+ * ACTIVITY_ACTIVE when the SIPI was posted (hv/ipi.c) and CS:IP follow now. */
+void vmcs_set_guest_init_state(u32 activity);
+/* Leave the wait: real mode at vector << 12, as a SIPI does. */
+void vmcs_start_at_sipi_vector(u32 vector);
 #endif

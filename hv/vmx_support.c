@@ -74,7 +74,7 @@ const char *vmx_read_capabilities(struct hv_state *h)
      * HLT, interrupt or exception exiting; EPT + unrestricted guest so APs can
      * be restarted in real mode by INIT-SIPI-SIPI; the guest keeps RDTSCP,
      * INVPCID and XSAVES when the CPU has them. */
-    h->pin_ctls = adjust(0, pin_msr);
+    h->pin_ctls = adjust(PIN_NMI_EXITING, pin_msr); /* NMI kicks between vCPUs, hv/ipi.c */
     h->proc_ctls = adjust(PROC_USE_MSR_BITMAPS | (secondary ? PROC_SECONDARY_CONTROLS : 0), proc_msr);
     if (h->proc_ctls & PROC_SECONDARY_CONTROLS) {
         u32 want2 = PROC2_ENABLE_RDTSCP | PROC2_ENABLE_INVPCID | PROC2_ENABLE_XSAVES;

@@ -24,16 +24,27 @@ static u64 cr0_effective(u64 requested)
     return (requested | fixed0) & hv->cr0_fixed1;
 }
 
+/* What the guest sees in a control register: the read shadow for the bits
+ * exitvisor owns (guest/host mask), the real register for all others,
+ * which the guest changes without exiting. */
+static u64 guest_view(u32 real_field, u32 shadow_field, u64 mask)
+{
+    return (vmcs_read(real_field) & ~mask) | (vmcs_read(shadow_field) & mask);
+}
+
+static u64 guest_cr0(void) { return guest_view(VMCS_GUEST_CR0, VMCS_CR0_READ_SHADOW, hv->cr0_mask); }
+static u64 guest_cr4(void) { return guest_view(VMCS_GUEST_CR4, VMCS_CR4_READ_SHADOW, hv->cr4_mask); }
+
 static bool guest_write_cr0(u64 value)
 {
-    u64 old = vmcs_read(VMCS_CR0_READ_SHADOW);
+    u64 old = guest_cr0();
     u64 efer = vmcs_read(VMCS_GUEST_EFER);
 
     /* Checks MOV to CR0 makes before anything changes (SDM Vol. 2B MOV). */
     if ((value >> 32) || ((value & CR0_PG) && !(value & CR0_PE)) || ((value & CR0_NW) && !(value & CR0_CD)))
         return false;
     if ((value & CR0_PG) && !(old & CR0_PG) && (efer & EFER_LME)) {
-        if (!(vmcs_read(VMCS_CR4_READ_SHADOW) & CR4_PAE))
+        if (!(guest_cr4() & CR4_PAE))
             return false;
         /* Paging on with LME: the guest enters IA-32e mode. */
         vmcs_write(VMCS_GUEST_EFER, efer | EFER_LMA);
@@ -83,11 +94,11 @@ void handle_cr_access(struct vcpu *v)
             vcpu_stop(v, "MOV from a control register exitvisor does not intercept");
         break;
     case CR_ACCESS_CLTS:
-        ok = guest_write_cr0(vmcs_read(VMCS_CR0_READ_SHADOW) & ~(1ull << 3));
+        ok = guest_write_cr0(guest_cr0() & ~(1ull << 3));
         break;
     case CR_ACCESS_LMSW: {
         /* LMSW writes CR0[3:0] but can set PE, never clear it. */
-        u64 old = vmcs_read(VMCS_CR0_READ_SHADOW);
+        u64 old = guest_cr0();
         u64 src = (q >> 16) & 0xF;
         ok = guest_write_cr0((old & ~0xEull) | (src & 0xE) | ((old | src) & CR0_PE));
         break;

@@ -1,18 +1,27 @@
 /*
- * Exits for events exitvisor does not intercept (no exception bitmap, no
- * NMI, interrupt, window, MTF or preemption-timer exiting). If one arrives
+ * Exits for events. NMIs exit (NMI exiting carries vCPU kicks, hv/ipi.c);
+ * exceptions, interrupts, windows, MTF and the preemption timer are not
+ * intercepted. If one of those arrives
  * anyway it is logged, then either handed back to the guest unchanged or,
  * where nothing sensible can be done, the vCPU stops with its state shown.
  */
 #include "handlers.h"
 #include "../vmcs.h"
 #include "../diag.h"
+#include "../ipi.h"
 
 #define UNEXPECTED "unexpected exit (its control is off)"
 
 void handle_exception_nmi(struct vcpu *v)
 {
     u64 info = vmcs_read(VMCS_EXIT_INTR_INFO);
+    if ((info & INTR_INFO_VALID) && ((info >> 8) & 7) == 2) {
+        /* NMI exiting is on so that other vCPUs can kick this one (hv/ipi.c);
+         * an NMI that was not a kick is the guest's and goes back to it. */
+        if (!ipi_nmi_was_kick(v))
+            v->guest_nmi_pending = true;
+        return;
+    }
     log_exit(v, UNEXPECTED);
     if (!(info & INTR_INFO_VALID))
         vcpu_stop(v, "exception or NMI exit without valid interruption information");

@@ -35,6 +35,8 @@ void handle_vmfunc(struct vcpu *v);
 /* init_sipi.c */
 void handle_init_signal(struct vcpu *v);
 void handle_sipi(struct vcpu *v);
+/* The INIT reset itself, shared with hv/ipi.c: VMCS guest state and GPRs. */
+void vcpu_reset_to_init(struct vcpu *v, u32 activity);
 /* triple_fault.c */
 void handle_triple_fault(struct vcpu *v);
 /* cache.c */

@@ -1,14 +1,27 @@
 /*
- * INIT and SIPI. In VMX non-root mode an INIT always exits; exitvisor then
- * does what INIT does to a real CPU (reset state, wait for a SIPI), and on
- * the SIPI starts the vCPU in real mode at vector << 12, as hardware would.
- * Unrestricted guest and EPT make that real-mode start possible. This is how
- * the firmware (and later an OS) restarts APs that are already vCPUs.
+ * INIT and SIPI exits: a real INIT reached a vCPU (from a CPU that is not a
+ * vCPU, or a broadcast exitvisor could not deliver itself; vCPU-to-vCPU
+ * INIT/SIPI go through hv/ipi.c). The vCPU does what INIT does to a real
+ * CPU (reset state, wait for SIPI) and on the SIPI starts in real mode at
+ * vector << 12. Unrestricted guest and EPT make the real-mode start possible.
  */
 #include "handlers.h"
 #include "../vmcs.h"
 #include "../vmcs_setup.h"
 #include "../diag.h"
+
+void vcpu_reset_to_init(struct vcpu *v, u32 activity)
+{
+    struct cpuid_regs r;
+    u64 *regs = (u64 *)v->regs;
+
+    vmcs_set_guest_init_state(activity);
+    /* After INIT all GPRs are 0 except RDX, which holds the processor signature. */
+    cpuid_ex(1, 0, &r);
+    for (u32 i = 0; i < 16; i++)
+        regs[i] = 0;
+    v->regs->rdx = r.eax;
+}
 
 void handle_init_signal(struct vcpu *v)
 {
@@ -26,31 +39,14 @@ void handle_init_signal(struct vcpu *v)
         log_exit(v, "INIT");
         vcpu_stop(v, "INIT received, but this CPU cannot wait for SIPI or run real mode as a guest");
     }
-    vmcs_set_guest_init_state(v);
+    vcpu_reset_to_init(v, ACTIVITY_WAIT_FOR_SIPI);
     v->sipi_entry_pending = false;
-    /* After INIT all GPRs are 0 except RDX, which holds the processor signature. */
-    struct cpuid_regs r;
-    cpuid_ex(1, 0, &r);
-    u64 *regs = (u64 *)v->regs;
-    for (u32 i = 0; i < 16; i++)
-        regs[i] = 0;
-    v->regs->rdx = r.eax;
 }
 
 void handle_sipi(struct vcpu *v)
 {
-    u64 vector = v->exit_qualification & 0xFF;
-    vmcs_write(VMCS_GUEST_CS_SEL, vector << 8);
-    vmcs_write(VMCS_GUEST_CS_BASE, vector << 12);
-    vmcs_write(VMCS_GUEST_CS_LIMIT, 0xFFFF);
-    vmcs_write(VMCS_GUEST_CS_AR, 0x9B);
-    vmcs_write(VMCS_GUEST_RIP, 0);
-    /* A CPU leaving wait-for-SIPI blocks nothing. The exit may have saved
-     * blocking bits (Bochs reports SMI/NMI blocking here), which would make
-     * the next VM entry fail its guest-state checks (SMI blocking outside SMM). */
-    vmcs_write(VMCS_GUEST_INTERRUPTIBILITY, 0);
-    vmcs_write(VMCS_GUEST_PENDING_DBG, 0);
-    vmcs_write(VMCS_GUEST_ACTIVITY_STATE, ACTIVITY_ACTIVE);
+    u32 vector = v->exit_qualification & 0xFF;
+    vmcs_start_at_sipi_vector(vector);
     v->sipi_entry_pending = true;
-    v->sipi_cs_base = vector << 12;
+    v->sipi_cs_base = (u64)vector << 12;
 }

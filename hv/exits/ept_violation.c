@@ -1,0 +1,64 @@
+/*
+ * EPT violations. The identity map grants everything except writes to the
+ * local APIC page, so the only expected violation is a guest store to the
+ * APIC: decode it, let hv/ipi.c take INIT/SIPI aimed at vCPUs, perform
+ * every other store on the real APIC, and skip the instruction. Anything
+ * else is a hypervisor bug and stops the vCPU with its state shown.
+ */
+#include "handlers.h"
+#include "../guest.h"
+#include "../guest_mem.h"
+#include "../insn_decode.h"
+#include "../ipi.h"
+#include "../vmcs.h"
+#include "../diag.h"
+#include "../log.h"
+#include "../arch/msr.h"
+
+#define EPT_QUAL_WRITE (1ull << 1)
+#define SEG_AR_L (1u << 13)
+#define SEG_AR_DB (1u << 14)
+#define XAPIC_ICR_LOW 0x300
+#define XAPIC_ICR_HIGH 0x310
+
+static void emulate_apic_store(struct vcpu *v, u64 gpa)
+{
+    u8 bytes[15];
+    size_t n = 0;
+    u64 cs_ar = vmcs_read(VMCS_GUEST_CS_AR);
+    bool long_mode = (vmcs_read(VMCS_GUEST_EFER) & EFER_LMA) && (cs_ar & SEG_AR_L);
+    u64 rip = vmcs_read(VMCS_GUEST_CS_BASE) + vmcs_read(VMCS_GUEST_RIP);
+    struct mmio_store store;
+
+    if (!long_mode && !(cs_ar & SEG_AR_DB))
+        vcpu_stop(v, "store to the local APIC from 16-bit code, which exitvisor does not decode");
+    while (n < sizeof(bytes) && guest_read_linear(rip + n, &bytes[n], 1))
+        n++;
+    if (!decode_mmio_store(bytes, n, long_mode, &store)) {
+        log_exit(v, "EPT violation");
+        vcpu_stop(v, "store to the local APIC with an instruction exitvisor does not decode");
+    }
+    u32 value = store.from_reg ? (u32)guest_gpr(v, store.reg) : store.imm;
+    volatile u32 *reg = (volatile u32 *)(uintptr_t)(gpa & ~3ull);
+    bool delivered = false;
+    if ((gpa & 0xFFF) == XAPIC_ICR_LOW) {
+        u32 dest = ((volatile u32 *)(uintptr_t)(hv->apic_page + XAPIC_ICR_HIGH))[0] >> 24;
+        delivered = ipi_intercept_icr(v, value, dest);
+    }
+    if (!delivered)
+        *reg = value;
+    vmcs_write(VMCS_GUEST_RIP, vmcs_read(VMCS_GUEST_RIP) + store.length);
+}
+
+void handle_ept_violation(struct vcpu *v)
+{
+    u64 gpa = vmcs_read(VMCS_GUEST_PHYSICAL_ADDRESS);
+
+    if ((gpa & ~0xFFFull) == hv->apic_page && (v->exit_qualification & EPT_QUAL_WRITE)) {
+        emulate_apic_store(v, gpa);
+        return;
+    }
+    log_exit(v, "EPT violation");
+    hv_log("cpu %u   guest-physical address 0x%llx", v->index, (unsigned long long)gpa);
+    vcpu_stop(v, "EPT violation outside the local APIC page: the identity map should allow this access");
+}

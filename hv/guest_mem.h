@@ -1,0 +1,11 @@
+/* Reading guest memory from root mode. EPT is an identity map, so a
+ * guest-physical address is a host-physical one; only the guest's own
+ * paging has to be walked. */
+#ifndef EXITVISOR_GUEST_MEM_H
+#define EXITVISOR_GUEST_MEM_H
+#include "types.h"
+/* Copy n bytes at guest linear address `linear` (current VMCS's paging
+ * mode: none or 4-level). False when a page is not present or the mode is
+ * not supported. */
+bool guest_read_linear(u64 linear, u8 *buf, size_t n);
+#endif

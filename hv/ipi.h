@@ -1,0 +1,38 @@
+/*
+ * Virtual INIT and SIPI between vCPUs.
+ *
+ * A real INIT cannot be used to restart a vCPU on every VMX implementation:
+ * Bochs 2.7 keeps INIT pending after the INIT VM exit, so the vCPU exits
+ * again on its first instruction, forever. exitvisor therefore intercepts
+ * the sender's interrupt-command register (xAPIC page write-protected in
+ * EPT; x2APIC ICR MSR in the MSR bitmap). An INIT or SIPI aimed at a vCPU
+ * is not sent; it is posted to the target's mailbox, and the target is
+ * kicked with an NMI (NMI exiting is on). The target then does in root mode
+ * what the IPI would have done: INIT state, a wait for the SIPI (polling
+ * its mailbox in root mode), then a real-mode start at the SIPI vector.
+ * Every other IPI, and IPIs to CPUs that are not vCPUs, go out unchanged.
+ */
+#ifndef EXITVISOR_IPI_H
+#define EXITVISOR_IPI_H
+#include "vcpu.h"
+
+#define ICR_DELIVERY_MODE(lo) (((lo) >> 8) & 7)
+#define ICR_MODE_NMI 4
+#define ICR_MODE_INIT 5
+#define ICR_MODE_SIPI 6
+#define ICR_DEST_LOGICAL (1u << 11)
+#define ICR_LEVEL_ASSERT (1u << 14)
+#define ICR_TRIGGER_LEVEL (1u << 15)
+#define ICR_SHORTHAND(lo) (((lo) >> 18) & 3)
+#define ICR_SHORTHAND_NONE 0
+#define ICR_SHORTHAND_ALL_BUT_SELF 3
+
+/* Handle a guest's ICR write (low 32 bits, destination APIC ID). Returns
+ * true when exitvisor delivered it virtually (nothing is to be sent). */
+bool ipi_intercept_icr(struct vcpu *sender, u32 icr_low, u32 dest_apic_id);
+/* At the end of every exit: act on INIT/SIPI posted to this vCPU. */
+void ipi_process_mailbox(struct vcpu *v);
+/* An NMI reached this vCPU: true if it was a kick (consumed), false if it
+ * is a real NMI that belongs to the guest. */
+bool ipi_nmi_was_kick(struct vcpu *v);
+#endif

@@ -1,0 +1,229 @@
+#!/usr/bin/env bash
+# run_all.sh — everything `make test` checks, in one run with one verdict.
+#
+#   1. build        make all
+#   2. disk         make disk
+#   3. unit         make unit-test (host C tests in hv/tests, ASan+UBSan);
+#                   counts from its "unit: N passed, M failed" line
+#   4. python       python3 -m unittest discover -s tools/tests -p 'test_*.py' -v
+#   5. integration, run concurrently, each booting its own copy of the disk:
+#        bochs-1cpu     Bochs, 1 vCPU    check_boot.py --expect-cpus 1
+#        bochs-2cpu     Bochs, 2 vCPUs   check_boot.py --expect-cpus 2
+#        qemu-tcg-2cpu  QEMU TCG, 2 vCPUs (no VMX)  check_boot.py --expect-novmx
+#      counts from each checker's "N passed, M failed" line. If the build or
+#      the disk failed, these are skipped and each counts as one failure.
+#
+# Every step prints "PASS <name>: ..." or "FAIL <name>: ..." with its wall-clock
+# seconds; the output of a step is indented under it (in full on failure).
+# The last line is "N passed, M failed" (the sum over all steps); the exit
+# status is 0 only if M is 0.
+#
+# Logs: build/test/logs/<step>.log, and build/test/<boot>/ for each boot
+# (serial.txt, serial.log, status.txt, bochs.log or qemu.log, run.out, check.out).
+#
+# Environment: BUILD (default build), BOCHS_TIMEOUT (default 300),
+# QEMU_TIMEOUT (default 300) in seconds.
+set -uo pipefail
+
+# No step may read the caller's stdin (and a closed fd 0 must not be reused
+# by the first file this script opens).
+exec </dev/null
+
+here=$(cd "$(dirname -- "${BASH_SOURCE[0]}")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+cd "$repo" || exit 2
+
+BUILD=${BUILD:-build}
+BOCHS_TIMEOUT=${BOCHS_TIMEOUT:-300}
+QEMU_TIMEOUT=${QEMU_TIMEOUT:-300}
+OUT=$BUILD/test
+LOGS=$OUT/logs
+mkdir -p "$LOGS" || exit 2
+
+total_pass=0
+total_fail=0
+table=()            # "name|PASS/FAIL|seconds|counts"
+run_start=$(date +%s%N)
+
+now_ns() { date +%s%N; }
+secs_since() { awk -v a="$1" -v b="$(now_ns)" 'BEGIN { printf "%.1f", (b - a) / 1e9 }'; }
+indent() { sed 's/^/    /'; }
+
+# record NAME PASSED FAILED SECONDS DETAIL
+record() {
+    local name=$1 p=$2 f=$3 secs=$4 detail=$5 verdict=PASS
+    [ "$f" -eq 0 ] || verdict=FAIL
+    total_pass=$((total_pass + p))
+    total_fail=$((total_fail + f))
+    echo "$verdict $name: $detail ($p passed, $f failed; ${secs} s)"
+    table+=("$name|$verdict|$secs|$p passed, $f failed")
+}
+
+# ---- 1, 2: build ---------------------------------------------------------------
+build_ok=1
+for step in build disk; do
+    target=all
+    [ "$step" = disk ] && target=disk
+    t0=$(now_ns)
+    log=$LOGS/$step.log
+    if [ "$build_ok" -eq 0 ]; then
+        record "$step" 0 1 0.0 "skipped: the build failed"
+        continue
+    fi
+    if make --no-print-directory BUILD="$BUILD" "$target" > "$log" 2>&1; then
+        record "$step" 1 0 "$(secs_since "$t0")" "make $target"
+    else
+        build_ok=0
+        record "$step" 0 1 "$(secs_since "$t0")" "make $target failed; last lines of $log:"
+        tail -n 40 "$log" | indent
+    fi
+done
+
+# ---- 3: host unit tests --------------------------------------------------------
+t0=$(now_ns)
+log=$LOGS/unit.log
+make --no-print-directory BUILD="$BUILD" unit-test > "$log" 2>&1
+rc=$?
+line=$(grep -a -E '^unit: [0-9]+ passed, [0-9]+ failed$' "$log" | tail -n 1)
+if [ -n "$line" ]; then
+    p=$(echo "$line" | sed -E 's/^unit: ([0-9]+) passed, ([0-9]+) failed$/\1/')
+    f=$(echo "$line" | sed -E 's/^unit: ([0-9]+) passed, ([0-9]+) failed$/\2/')
+    [ "$rc" -eq 0 ] || [ "$f" -gt 0 ] || f=1     # non-zero exit with no failed check
+    record unit "$p" "$f" "$(secs_since "$t0")" "make unit-test (checks in hv/tests)"
+    # Failures and the summary; the "ok" lines are in the log.
+    grep -a -v -E '^(ok |gcc |make(\[[0-9]+\])?: |'"$BUILD"'/host/unit_tests$)' "$log" | indent
+else
+    record unit 0 1 "$(secs_since "$t0")" "make unit-test gave no 'unit: N passed, M failed' line (exit $rc); last lines of $log:"
+    tail -n 40 "$log" | indent
+fi
+
+# ---- 4: python tests ------------------------------------------------------------
+t0=$(now_ns)
+log=$LOGS/python.log
+python3 -m unittest discover -s tools/tests -p 'test_*.py' -v > "$log" 2>&1
+rc=$?
+ran=$(grep -a -E '^Ran [0-9]+ tests? in ' "$log" | tail -n 1 | awk '{print $2}')
+if [ -n "$ran" ]; then
+    # Last line: "OK", "OK (skipped=2)" or "FAILED (failures=1, errors=2, ...)".
+    verdict=$(grep -a -E '^(OK|FAILED)( \(.*\))?$' "$log" | tail -n 1)
+    count() { echo "$verdict" | grep -o -E "(^|[ (])$1=[0-9]+" | grep -o -E '[0-9]+$' || echo 0; }
+    failures=$(count failures); errors=$(count errors)
+    unexpected=$(count 'unexpected successes'); skipped=$(count skipped)
+    f=$((failures + errors + unexpected))
+    [ "$rc" -eq 0 ] || [ "$f" -gt 0 ] || f=1
+    p=$((ran - failures - errors - unexpected - skipped))
+    [ "$p" -ge 0 ] || p=0
+    record python "$p" "$f" "$(secs_since "$t0")" "unittest tools/tests/test_*.py: ran $ran, ${verdict:-no verdict line}"
+    if [ "$f" -gt 0 ]; then
+        grep -a -E ' \.\.\. (FAIL|ERROR|unexpected success)' "$log" | indent
+        # The tracebacks (from the first ==== separator on).
+        sed -n '/^======/,$p' "$log" | head -n 120 | indent
+    fi
+else
+    record python 0 1 "$(secs_since "$t0")" "unittest gave no 'Ran N tests' line (exit $rc); last lines of $log:"
+    tail -n 40 "$log" | indent
+fi
+
+# ---- 5: integration boots, concurrently -----------------------------------------
+# name engine cpus timeout checker-args
+BOOTS=(
+    "bochs-1cpu bochs 1 $BOCHS_TIMEOUT --expect-cpus 1"
+    "bochs-2cpu bochs 2 $BOCHS_TIMEOUT --expect-cpus 2"
+    "qemu-tcg-2cpu qemu-tcg 2 $QEMU_TIMEOUT --expect-novmx"
+)
+
+# One boot: copy the disk, run it, check it. Runs in a background subshell;
+# SIGTERM is passed on to run.sh, which kills its emulator.
+boot_job() {
+    local name=$1 engine=$2 cpus=$3 timeout=$4
+    shift 4
+    local dir=$OUT/$name child rc t0
+    t0=$(now_ns)
+    rm -rf -- "$dir"
+    mkdir -p -- "$dir"
+    if ! cp --sparse=always -- "$BUILD/disk.img" "$dir/disk.img" 2> "$dir/run.out"; then
+        echo 1 > "$dir/.run-rc"
+    else
+        bash tools/run.sh --engine "$engine" --cpus "$cpus" --quiet --timeout "$timeout" \
+            --disk "$dir/disk.img" --out "$dir" > "$dir/run.out" 2>&1 &
+        child=$!
+        trap 'kill -TERM "$child" 2>/dev/null; wait "$child" 2>/dev/null; rm -f -- "$dir/disk.img" "$dir/disk.img.lock"; exit 130' TERM INT
+        wait "$child"
+        rc=$?
+        trap - TERM INT
+        echo "$rc" > "$dir/.run-rc"
+    fi
+    rm -f -- "$dir/disk.img" "$dir/disk.img.lock"      # 64 MiB each; build/disk.img is the original
+    python3 tools/tests/check_boot.py --log "$dir" "$@" > "$dir/check.out" 2>&1
+    echo $? > "$dir/.check-rc"
+    secs_since "$t0" > "$dir/.secs"
+}
+
+job_pids=()
+on_signal() {
+    trap - INT TERM HUP
+    echo "run_all: interrupted; stopping the emulators"
+    for pid in "${job_pids[@]}"; do kill -TERM "$pid" 2>/dev/null; done
+    for pid in "${job_pids[@]}"; do wait "$pid" 2>/dev/null; done
+    echo "$total_pass passed, $((total_fail + 1)) failed"
+    exit 130
+}
+trap on_signal INT TERM HUP
+
+if [ "$build_ok" -eq 1 ]; then
+    t_int=$(now_ns)
+    echo "run_all: booting ${#BOOTS[@]} machines concurrently (Bochs timeout ${BOCHS_TIMEOUT} s, QEMU ${QEMU_TIMEOUT} s); logs in $OUT/<name>/"
+    for b in "${BOOTS[@]}"; do
+        # shellcheck disable=SC2086  # word splitting of the boot line is intended
+        boot_job $b &
+        job_pids+=($!)
+    done
+    for pid in "${job_pids[@]}"; do wait "$pid"; done
+    job_pids=()
+    for b in "${BOOTS[@]}"; do
+        read -r name engine cpus _timeout _args <<<"$b"
+        dir=$OUT/$name
+        run_rc=$(cat "$dir/.run-rc" 2>/dev/null || echo '?')
+        status=$(cat "$dir/status.txt" 2>/dev/null || echo "no status.txt")
+        secs=$(cat "$dir/.secs" 2>/dev/null || echo '?')
+        line=$(grep -a -E '^[0-9]+ passed, [0-9]+ failed$' "$dir/check.out" 2>/dev/null | tail -n 1)
+        check_rc=$(cat "$dir/.check-rc" 2>/dev/null || echo 1)
+        detail="$engine, $cpus vCPU(s): run.sh exit $run_rc ($status)"
+        f=1
+        if [ -n "$line" ]; then
+            p=${line%% passed*}
+            f=${line#*passed, }
+            f=${f%% failed}
+            [ "$check_rc" -eq 0 ] || [ "$f" -gt 0 ] || f=1
+            record "$name" "$p" "$f" "$secs" "$detail"
+            indent < "$dir/check.out"
+        else
+            record "$name" 0 1 "$secs" "$detail; check_boot.py printed no summary"
+            indent < "$dir/check.out" 2>/dev/null
+        fi
+        if [ "$f" -gt 0 ]; then
+            echo "    --- run.sh output ($dir/run.out) ---"
+            tail -n 30 "$dir/run.out" 2>/dev/null | indent
+        fi
+        echo "    logs: $dir/ (serial.txt, status.txt, $( [ "$engine" = bochs ] && echo bochs.log || echo qemu.log ), check.out)"
+    done
+    echo "run_all: the boots took $(secs_since "$t_int") s together"
+else
+    for b in "${BOOTS[@]}"; do
+        read -r name _rest <<<"$b"
+        record "$name" 0 1 0.0 "skipped: the build or the disk failed"
+    done
+fi
+trap - INT TERM HUP
+
+# ---- summary ----------------------------------------------------------------------
+echo
+echo "step            result  seconds  checks"
+for row in "${table[@]}"; do
+    IFS='|' read -r name verdict secs counts <<<"$row"
+    printf '%-15s %-7s %7s  %s\n' "$name" "$verdict" "$secs" "$counts"
+done
+printf '%-15s %-7s %7s\n' "total" "" "$(secs_since "$run_start")"
+echo "logs: $LOGS/ and $OUT/<boot>/"
+echo "$total_pass passed, $total_fail failed"
+[ "$total_fail" -eq 0 ]
