@@ -75,11 +75,17 @@ static void read_config(EFI_LOADED_IMAGE *li, struct next_stage *next)
 
 static void choose_next_stage(EFI_LOADED_IMAGE *li, struct next_stage *next)
 {
-    char line[512];
+    char line[512], self[NEXT_STAGE_MAX];
+    CHAR16 *self_path = DevicePathToStr(li->FilePath);
 
+    self[0] = '\0';
+    if (self_path) {
+        narrow(self_path, (StrLen(self_path) + 1) * sizeof(CHAR16), self, sizeof(self));
+        FreePool(self_path);
+    }
     next_stage_default(next);
     narrow(li->LoadOptions, li->LoadOptionsSize, line, sizeof(line));
-    enum parse_result r = next_stage_from_command_line(line, next);
+    enum parse_result r = next_stage_from_command_line(line, self[0] ? self : NULL, next);
     if (r == PARSE_ERROR)
         hv_log("load options name a next stage longer than %u characters; ignoring them", NEXT_STAGE_MAX - 1);
     if (r != PARSE_OK) {

@@ -27,7 +27,33 @@ static size_t trimmed_len(const char *s, size_t n)
     return n;
 }
 
-enum parse_result next_stage_from_command_line(const char *line, struct next_stage *out)
+/* The file-name part of a path, up to n characters. */
+static const char *base_name(const char *s, size_t *n)
+{
+    size_t start = 0;
+    for (size_t i = 0; i < *n; i++)
+        if (s[i] == '\\' || s[i] == '/')
+            start = i + 1;
+    *n -= start;
+    return s + start;
+}
+
+static int same_file_name(const char *a, size_t an, const char *b)
+{
+    size_t bn = 0;
+    while (b[bn])
+        bn++;
+    a = base_name(a, &an);
+    b = base_name(b, &bn);
+    if (an != bn || an == 0)
+        return 0;
+    for (size_t i = 0; i < an; i++)
+        if (lower(a[i]) != lower(b[i]))
+            return 0;
+    return 1;
+}
+
+enum parse_result next_stage_from_command_line(const char *line, const char *self_name, struct next_stage *out)
 {
     const char *tok[2] = { 0 };
     size_t tok_len[2] = { 0 };
@@ -47,9 +73,13 @@ enum parse_result next_stage_from_command_line(const char *line, struct next_sta
         found++;
     }
     int pick = -1;
-    if (found == 2 && ends_with_efi(tok[0], tok_len[0]) && ends_with_efi(tok[1], tok_len[1]))
+    if (found >= 1 && self_name && same_file_name(tok[0], tok_len[0], self_name)) {
+        if (found < 2 || !ends_with_efi(tok[1], tok_len[1]))
+            return PARSE_NONE; /* our own name, then options for us, not a program */
+        pick = 1;
+    } else if (found == 2 && ends_with_efi(tok[0], tok_len[0]) && ends_with_efi(tok[1], tok_len[1]))
         pick = 1; /* the shell passes exitvisor's own name first */
-    else if (found >= 1 && ends_with_efi(tok[0], tok_len[0]) && found == 2)
+    else if (found == 2 && ends_with_efi(tok[0], tok_len[0]))
         pick = 0; /* "next.efi options" */
     else if (found == 1 && ends_with_efi(tok[0], tok_len[0]))
         return PARSE_NONE; /* only our own name */

@@ -28,9 +28,11 @@ struct next_stage {
 
 enum parse_result { PARSE_NONE, PARSE_OK, PARSE_ERROR };
 
-/* Load options as ASCII (already narrowed from UCS-2). PARSE_NONE when they
- * name no .efi program. */
-enum parse_result next_stage_from_command_line(const char *line, struct next_stage *out);
+/* Load options as ASCII (already narrowed from UCS-2). self_name is
+ * exitvisor's own file name (any path prefix is ignored; NULL if unknown):
+ * a first token naming it is skipped, so "exitvisor.efi --x" never makes
+ * exitvisor start itself. PARSE_NONE when no .efi program is named. */
+enum parse_result next_stage_from_command_line(const char *line, const char *self_name, struct next_stage *out);
 /* Config file text. PARSE_ERROR with *error set for a line it cannot use. */
 enum parse_result next_stage_from_config(const char *text, size_t len, struct next_stage *out, const char **error,
                                          unsigned *error_line);

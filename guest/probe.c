@@ -28,6 +28,7 @@
 #include "../hv/abi.h"
 #include "../hv/arch/exit_reasons.h"
 #include "../hv/exit_names.h"
+#include "../boot/mp_services.h"   /* EFI_MP_SERVICES_PROTOCOL: gnu-efi lacks it */
 
 #ifndef HAVE_USE_MS_ABI
 #error "build the probe with -DGNU_EFI_USE_MS_ABI: it calls EFIAPI pointers directly"
@@ -71,82 +72,6 @@ static int signature_ok(struct cpuid_regs r)
 {
     return r.ebx == EXV_SIG_EBX && r.ecx == EXV_SIG_ECX && r.edx == EXV_SIG_EDX;
 }
-
-/* ------------------------------------------------------------------------
- * EFI_MP_SERVICES_PROTOCOL, UEFI PI specification vol. 2, section 13.4.
- * gnu-efi 3.0.15 does not ship it.
- */
-#define EFI_MP_SERVICES_PROTOCOL_GUID \
-    { 0x3fdda605, 0xa76e, 0x4f46, { 0xad, 0x29, 0x12, 0xf4, 0x53, 0x1b, 0x3d, 0x08 } }
-
-#define PROCESSOR_AS_BSP_BIT       0x00000001u
-#define PROCESSOR_ENABLED_BIT      0x00000002u
-#define PROCESSOR_HEALTH_STATUS_BIT 0x00000004u
-
-typedef struct {
-    UINT32 Package;
-    UINT32 Core;
-    UINT32 Thread;
-} EFI_CPU_PHYSICAL_LOCATION;
-
-/* PI 1.7 appended ExtendedInformation; firmware fills it only when asked
- * (bit 24 of ProcessorNumber), but reserving the room costs nothing and
- * keeps a firmware that writes it anyway from overrunning the stack. */
-typedef struct {
-    UINT32 Package, Module, Tile, Die, Core, Thread;
-} EFI_CPU_PHYSICAL_LOCATION2;
-
-typedef struct {
-    UINT64 ProcessorId;
-    UINT32 StatusFlag;
-    EFI_CPU_PHYSICAL_LOCATION Location;
-    union {
-        EFI_CPU_PHYSICAL_LOCATION2 Location2;
-    } ExtendedInformation;
-} EFI_PROCESSOR_INFORMATION;
-
-typedef VOID (EFIAPI *EFI_AP_PROCEDURE)(IN VOID *ProcedureArgument);
-
-typedef struct _EFI_MP_SERVICES_PROTOCOL EFI_MP_SERVICES_PROTOCOL;
-
-struct _EFI_MP_SERVICES_PROTOCOL {
-    EFI_STATUS (EFIAPI *GetNumberOfProcessors)(
-        IN EFI_MP_SERVICES_PROTOCOL *This,
-        OUT UINTN *NumberOfProcessors,
-        OUT UINTN *NumberOfEnabledProcessors);
-    EFI_STATUS (EFIAPI *GetProcessorInfo)(
-        IN EFI_MP_SERVICES_PROTOCOL *This,
-        IN UINTN ProcessorNumber,
-        OUT EFI_PROCESSOR_INFORMATION *ProcessorInfoBuffer);
-    EFI_STATUS (EFIAPI *StartupAllAPs)(
-        IN EFI_MP_SERVICES_PROTOCOL *This,
-        IN EFI_AP_PROCEDURE Procedure,
-        IN BOOLEAN SingleThread,
-        IN EFI_EVENT WaitEvent OPTIONAL,
-        IN UINTN TimeoutInMicroSeconds,
-        IN VOID *ProcedureArgument OPTIONAL,
-        OUT UINTN **FailedCpuList OPTIONAL);
-    EFI_STATUS (EFIAPI *StartupThisAP)(
-        IN EFI_MP_SERVICES_PROTOCOL *This,
-        IN EFI_AP_PROCEDURE Procedure,
-        IN UINTN ProcessorNumber,
-        IN EFI_EVENT WaitEvent OPTIONAL,
-        IN UINTN TimeoutInMicroseconds,
-        IN VOID *ProcedureArgument OPTIONAL,
-        OUT BOOLEAN *Finished OPTIONAL);
-    EFI_STATUS (EFIAPI *SwitchBSP)(
-        IN EFI_MP_SERVICES_PROTOCOL *This,
-        IN UINTN ProcessorNumber,
-        IN BOOLEAN EnableOldBSP);
-    EFI_STATUS (EFIAPI *EnableDisableAP)(
-        IN EFI_MP_SERVICES_PROTOCOL *This,
-        IN UINTN ProcessorNumber,
-        IN BOOLEAN EnableAP,
-        IN UINT32 *HealthFlag OPTIONAL);
-    EFI_STATUS (EFIAPI *WhoAmI)(
-        IN EFI_MP_SERVICES_PROTOCOL *This,
-        OUT UINTN *ProcessorNumber);
-};
 
 /* ------------------------------------------------------------------------
  * Small output helpers. gnu-efi's Print right-aligns with a width but has no
@@ -241,30 +166,6 @@ static void take_snapshot(void)
     irq_restore(flags);
 }
 
-enum leaf_class { LEAF_POSSIBLE, LEAF_IMPOSSIBLE, LEAF_UNDEFINED };
-
-/* The ABI's classes: EDX = 0xFFFFFFFF marks a number the SDM does not define;
- * all four registers 0 marks a defined reason that cannot occur with the
- * controls in force. A possible reason that has not happened yet also reads
- * as all zeros, so "impossible" here means "impossible or not yet seen". */
-static enum leaf_class classify(struct cpuid_regs r)
-{
-    if (r.edx == EXV_UNDEFINED_EDX)
-        return LEAF_UNDEFINED;
-    if (r.eax == 0 && r.ebx == 0 && r.ecx == 0 && r.edx == 0)
-        return LEAF_IMPOSSIBLE;
-    return LEAF_POSSIBLE;
-}
-
-static const char *class_name(enum leaf_class c)
-{
-    switch (c) {
-    case LEAF_POSSIBLE:   return "possible";
-    case LEAF_IMPOSSIBLE: return "impossible";
-    default:              return "undefined";
-    }
-}
-
 #define NAME_WIDTH 43   /* longest SDM name in exit_reasons.h */
 
 static void print_snapshot(void)
@@ -322,51 +223,6 @@ static void print_snapshot(void)
     Print(L"probe: sum-of-reasons exits=%lu cycles=%lu\n", sum_exits, sum_cycles);
 }
 
-static void print_leaf_classes(void)
-{
-    UINTN n[3] = { 0, 0, 0 };
-    struct cpuid_regs all, past;
-    UINT32 r;
-
-    for (r = 0; r < SNAPSHOT_REASONS; r++)
-        n[classify(snap_count[r])]++;
-    Print(L"probe: leaf classes possible=%lu impossible=%lu undefined=%lu\n",
-          (UINT64)n[LEAF_POSSIBLE], (UINT64)n[LEAF_IMPOSSIBLE], (UINT64)n[LEAF_UNDEFINED]);
-
-    /* The lists let a reader (and the checker) compare the undefined set
-     * with the SDM's gaps without re-querying. */
-    Print(L"probe: undefined-reasons");
-    for (r = 0; r < SNAPSHOT_REASONS; r++)
-        if (classify(snap_count[r]) == LEAF_UNDEFINED)
-            Print(L" %d", r);
-    Print(L"\nprobe: impossible-reasons");
-    for (r = 0; r < SNAPSHOT_REASONS; r++)
-        if (classify(snap_count[r]) == LEAF_IMPOSSIBLE)
-            Print(L" %d", r);
-    Print(L"\n");
-
-    /* The cycles leaf must agree with the count leaf on which numbers are
-     * undefined; report any reason where it does not. */
-    for (r = 0; r < SNAPSHOT_REASONS; r++) {
-        int cu = snap_count[r].edx == EXV_UNDEFINED_EDX;
-        int yu = snap_cycles[r].edx == EXV_UNDEFINED_EDX;
-        if (cu != yu)
-            Print(L"probe: leaf-mismatch reason=%d count-leaf=%a cycles-leaf=%a\n",
-                  r, cu ? "undefined" : "defined", yu ? "undefined" : "defined");
-    }
-
-    /* Out-of-range selectors: 0xFFFFFFFF means "total" only for the 64-bit
-     * leaf, so for the 32-bit count leaf both must answer "undefined". These
-     * are queried after T2 so they do not disturb the snapshot arithmetic. */
-    all = cpuid(EXV_LEAF_REASON_COUNT, EXV_SELECT_TOTAL);
-    past = cpuid(EXV_LEAF_REASON_COUNT, SNAPSHOT_REASONS);
-    Print(L"probe: leaf 0x4FFFFFFE ecx=0xFFFFFFFF eax=0x%08x ebx=0x%08x ecx=0x%08x edx=0x%08x class=%a\n",
-          all.eax, all.ebx, all.ecx, all.edx, class_name(classify(all)));
-    Print(L"probe: leaf 0x4FFFFFFE ecx=%d eax=0x%08x ebx=0x%08x ecx=0x%08x edx=0x%08x class=%a\n",
-          SNAPSHOT_REASONS, past.eax, past.ebx, past.ecx, past.edx,
-          class_name(classify(past)));
-}
-
 /* ------------------------------------------------------------------------
  * CPUID delta (step c) and 64-bit counts (step d). All five reads happen
  * before anything is printed, so nothing but the 1000 CPUIDs runs between A
@@ -393,6 +249,171 @@ static void cpuid_delta_and_count64(void)
 
     Print(L"probe: cpuid-delta ran=%d before=%u after=%u\n", CPUID_DELTA_RAN, before, after);
     Print(L"probe: count64 total=%lu cpuid=%lu\n", ebx_ecx(total64), ebx_ecx(cpuid64));
+}
+
+/* ------------------------------------------------------------------------
+ * Reason map and leaf rules. Read after the snapshot and after the
+ * cpuid-delta/count64 reads, so these queries cannot disturb their
+ * arithmetic; nothing after this point is measured exactly.
+ *
+ * Leaf 0x40000002 says, 32 reasons per ECX word, which reasons the SDM
+ * defines (EBX) and which can occur with the controls in force (EAX). That
+ * classifies every reason without looking at its count: a possible reason
+ * whose count is still zero is not "impossible".
+ */
+#define MAP_WORDS ((SNAPSHOT_REASONS + 31) / 32)
+
+enum reason_class { CLASS_POSSIBLE, CLASS_IMPOSSIBLE, CLASS_UNDEFINED, CLASS_TOTAL };
+
+static const char *class_name(enum reason_class c)
+{
+    switch (c) {
+    case CLASS_POSSIBLE:   return "possible";
+    case CLASS_IMPOSSIBLE: return "impossible";
+    case CLASS_UNDEFINED:  return "undefined";
+    default:               return "total";
+    }
+}
+
+/* The map words read (MAP_WORDS of them, plus one past the end, which must
+ * be all zero: no reason 32*MAP_WORDS or above exists) and the class of each
+ * reason derived from them. */
+static struct cpuid_regs map_word[MAP_WORDS + 1];
+static enum reason_class reason_class[SNAPSHOT_REASONS];
+
+/* Selectors checked besides the reasons 0..79: just past the last reason,
+ * 0x100, the "total" selector, and 16 fixed pseudo-random values
+ * (xorshift32 from seed 0x2545F491), all of which name no reason. */
+static const UINT32 extra_selectors[] = {
+    SNAPSHOT_REASONS, 0x100u, EXV_SELECT_TOTAL,
+    0xE124B63Au, 0x8B9A74ABu, 0x64E1B3ACu, 0x00174626u,
+    0xF2ADBBAFu, 0xFED75123u, 0x8A94501Au, 0x12751A71u,
+    0x96573F6Cu, 0x46EA7191u, 0x13D2EA5Du, 0x9DB4CF31u,
+    0x8E0F4E18u, 0x9E43C23Eu, 0x268A56BCu, 0xE7E1F2D2u,
+};
+#define EXTRA_SELECTORS (sizeof(extra_selectors) / sizeof(extra_selectors[0]))
+#define RULE_SELECTORS (SNAPSHOT_REASONS + EXTRA_SELECTORS)
+
+static const UINT32 rule_leaves[] = {
+    EXV_LEAF_REASON_COUNT, EXV_LEAF_REASON_CYCLES, EXV_LEAF_REASON_COUNT64,
+};
+#define RULE_LEAVES (sizeof(rule_leaves) / sizeof(rule_leaves[0]))
+
+static struct cpuid_regs rule_answer[RULE_LEAVES][RULE_SELECTORS];
+
+static UINT32 rule_selector(UINTN i)
+{
+    return i < SNAPSHOT_REASONS ? (UINT32)i : extra_selectors[i - SNAPSHOT_REASONS];
+}
+
+/* What a selector of a per-reason leaf should be answered as. */
+static enum reason_class expected_class(UINT32 leaf, UINT32 sel)
+{
+    if (leaf == EXV_LEAF_REASON_COUNT64 && sel == EXV_SELECT_TOTAL)
+        return CLASS_TOTAL;
+    if (sel < SNAPSHOT_REASONS)
+        return reason_class[sel];
+    return CLASS_UNDEFINED;
+}
+
+/* hv/abi.h's rules for one answer of a per-reason leaf. */
+static BOOLEAN answer_follows_rules(UINT32 leaf, enum reason_class c, struct cpuid_regs r)
+{
+    switch (c) {
+    case CLASS_UNDEFINED:
+        return r.eax == 0 && r.ebx == 0 && r.ecx == 0 && r.edx == EXV_UNDEFINED_EDX;
+    case CLASS_IMPOSSIBLE:
+        return r.eax == 0 && r.ebx == 0 && r.ecx == 0 && r.edx == 0;
+    case CLASS_TOTAL:       /* EBX:ECX = 64-bit total */
+        return r.eax == 0 && r.edx == 0;
+    case CLASS_POSSIBLE:
+    default:
+        if (r.edx != 0)
+            return FALSE;
+        if (leaf == EXV_LEAF_REASON_COUNT)      /* EAX = count */
+            return r.ebx == 0 && r.ecx == 0;
+        return r.eax == 0;                      /* EBX:ECX = cycles or count64 */
+    }
+}
+
+/* A map word is well formed: ECX = EDX = 0, every possible reason is
+ * defined, and no bit stands for a reason at or above SNAPSHOT_REASONS. */
+static BOOLEAN map_word_ok(UINT32 n, struct cpuid_regs r)
+{
+    UINT32 valid;
+
+    if (32 * n >= SNAPSHOT_REASONS)
+        valid = 0;
+    else if (SNAPSHOT_REASONS - 32 * n >= 32)
+        valid = 0xFFFFFFFFu;
+    else
+        valid = (1u << (SNAPSHOT_REASONS - 32 * n)) - 1;
+    return r.ecx == 0 && r.edx == 0 && (r.eax & ~r.ebx) == 0 &&
+           (r.eax & ~valid) == 0 && (r.ebx & ~valid) == 0;
+}
+
+static void print_mismatch(UINT32 leaf, UINT32 sel, struct cpuid_regs r, const char *expected)
+{
+    Print(L"probe: leaf-mismatch leaf=0x%08X ecx=0x%08x eax=0x%08x ebx=0x%08x ecx=0x%08x"
+          L" edx=0x%08x expected=%a\n", leaf, sel, r.eax, r.ebx, r.ecx, r.edx, expected);
+}
+
+static void reason_map_and_leaf_rules(void)
+{
+    UINTN n[3] = { 0, 0, 0 };
+    UINTN checked = 0, mismatches = 0, l, i;
+    UINT32 r, w;
+
+    /* All reads first, printing after: nothing runs between the queries. */
+    for (w = 0; w <= MAP_WORDS; w++)
+        map_word[w] = cpuid(EXV_LEAF_REASON_MAP, w);
+    for (l = 0; l < RULE_LEAVES; l++)
+        for (i = 0; i < RULE_SELECTORS; i++)
+            rule_answer[l][i] = cpuid(rule_leaves[l], rule_selector(i));
+
+    for (r = 0; r < SNAPSHOT_REASONS; r++) {
+        UINT32 bit = 1u << (r % 32);
+        struct cpuid_regs m = map_word[r / 32];
+        if (!(m.ebx & bit))
+            reason_class[r] = CLASS_UNDEFINED;
+        else if (m.eax & bit)
+            reason_class[r] = CLASS_POSSIBLE;
+        else
+            reason_class[r] = CLASS_IMPOSSIBLE;
+        n[reason_class[r]]++;
+    }
+    Print(L"probe: reason-map possible=%lu impossible=%lu undefined=%lu\n",
+          (UINT64)n[CLASS_POSSIBLE], (UINT64)n[CLASS_IMPOSSIBLE], (UINT64)n[CLASS_UNDEFINED]);
+    /* The impossible reasons are the rest. */
+    Print(L"probe: possible-reasons");
+    for (r = 0; r < SNAPSHOT_REASONS; r++)
+        if (reason_class[r] == CLASS_POSSIBLE)
+            Print(L" %d", r);
+    Print(L"\nprobe: undefined-reasons");
+    for (r = 0; r < SNAPSHOT_REASONS; r++)
+        if (reason_class[r] == CLASS_UNDEFINED)
+            Print(L" %d", r);
+    Print(L"\n");
+
+    for (w = 0; w <= MAP_WORDS; w++) {
+        checked++;
+        if (!map_word_ok(w, map_word[w])) {
+            mismatches++;
+            print_mismatch(EXV_LEAF_REASON_MAP, w, map_word[w], "map-word");
+        }
+    }
+    for (l = 0; l < RULE_LEAVES; l++) {
+        for (i = 0; i < RULE_SELECTORS; i++) {
+            UINT32 sel = rule_selector(i);
+            enum reason_class c = expected_class(rule_leaves[l], sel);
+            checked++;
+            if (!answer_follows_rules(rule_leaves[l], c, rule_answer[l][i])) {
+                mismatches++;
+                print_mismatch(rule_leaves[l], sel, rule_answer[l][i], class_name(c));
+            }
+        }
+    }
+    Print(L"probe: leaf-rules checked=%lu mismatches=%lu\n", (UINT64)checked, (UINT64)mismatches);
 }
 
 /* ------------------------------------------------------------------------
@@ -481,9 +502,16 @@ static void per_vcpu(void)
         if (i == bsp) {
             read_this_vcpu(&vcpu_slots[i]);
         } else {
-            EFI_PROCESSOR_INFORMATION info;
-            st = mp->GetProcessorInfo(mp, i, &info);
-            if (!EFI_ERROR(st) && !(info.StatusFlag & PROCESSOR_ENABLED_BIT)) {
+            /* PI 1.7 appended ExtendedInformation (six UINT32s) to the
+             * structure boot/mp_services.h declares; firmware fills it only
+             * when asked (bit 24 of ProcessorNumber), but the spare room
+             * keeps one that writes it anyway from overrunning the stack. */
+            struct {
+                EFI_PROCESSOR_INFORMATION info;
+                UINT32 extended[6];
+            } buf;
+            st = mp->GetProcessorInfo(mp, i, &buf.info);
+            if (!EFI_ERROR(st) && !(buf.info.StatusFlag & PROCESSOR_ENABLED_BIT)) {
                 Print(L"probe: vcpu %lu not read: processor disabled\n", (UINT64)i);
                 continue;
             }
@@ -542,14 +570,37 @@ static inline void outb(UINT16 port, UINT8 v)
     __asm__ volatile("outb %0, %1" : : "a"(v), "Nd"(port));
 }
 
+static inline UINT8 inb(UINT16 port)
+{
+    UINT8 v;
+    __asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
+    return v;
+}
+
+#define COM1_LSR            0x3FD   /* line status register of the UART at 0x3F8 */
+#define LSR_TEMT            0x40    /* transmitter empty: holding and shift registers */
+#define DRAIN_POLLS_MAX     1000000u
+
+/* Wait until COM1 has sent its last byte: OVMF's serial driver only hands
+ * bytes to the UART, which sends them over (emulated) time, and an emulator
+ * told to exit right away can drop the last line. Bounded, so a missing or
+ * stuck UART cannot hang the power-off. */
+static void drain_uart(void)
+{
+    UINT32 polls;
+
+    for (polls = 0; polls < DRAIN_POLLS_MAX; polls++)
+        if (inb(COM1_LSR) & LSR_TEMT)
+            break;
+}
+
 static void power_off(void)
 {
     const char *p;
 
-    /* OVMF's serial driver hands bytes to the UART, which sends them over
-     * (emulated) time; an emulator told to exit right away can drop the
-     * last line. Give it a moment to drain. */
-    BS->Stall(100000);
+    drain_uart();
+    /* The UART is empty; give Bochs a moment to flush its log file too. */
+    BS->Stall(10000);
     /* Bochs: the ASCII string "Shutdown" written to port 0x8900 exits the
      * emulator (OVMF's ResetSystem(EfiResetShutdown) hangs there). */
     for (p = "Shutdown"; *p; p++)
@@ -582,8 +633,8 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
         Print(L"probe: exitvisor signature found, ABI %u, %u vCPUs\n", info.eax, info.ebx);
         take_snapshot();
         print_snapshot();
-        print_leaf_classes();
         cpuid_delta_and_count64();
+        reason_map_and_leaf_rules();
     }
     /* Runs with or without the hypervisor: on bare firmware it still shows
      * which processors MP services can reach. */

@@ -55,7 +55,7 @@ static const struct exit_condition conditions[EXIT_REASON_COUNT] = {
     [EXIT_REASON_MWAIT]                    = PROC(PROC_MWAIT_EXITING),
     [EXIT_REASON_MONITOR_TRAP_FLAG]        = PROC(PROC_MONITOR_TRAP_FLAG),
     [EXIT_REASON_MONITOR]                  = PROC(PROC_MONITOR_EXITING),
-    [EXIT_REASON_PAUSE]                    = PROC(PROC_PAUSE_EXITING),
+    [EXIT_REASON_PAUSE]                    = RULE(RULE_PAUSE),
     [EXIT_REASON_ENTRY_FAIL_MACHINE_CHECK] = ALWAYS,
     [EXIT_REASON_TPR_BELOW_THRESHOLD]      = PROC(PROC_USE_TPR_SHADOW),
     [EXIT_REASON_APIC_ACCESS]              = PROC2(PROC2_VIRTUALIZE_APIC_ACCESSES),
@@ -126,6 +126,7 @@ bool exit_reason_possible(u32 reason, const struct vmx_controls *c)
     case RULE_XSAVES: return (proc2 & PROC2_ENABLE_XSAVES) && c->xss_exiting_bitmap != 0;
     case RULE_GETSEC: return c->guest_can_set_smxe;
     case RULE_ENTRY_MSR_LOAD: return c->entry_msr_load_count != 0;
+    case RULE_PAUSE: return (c->proc & PROC_PAUSE_EXITING) || (proc2 & PROC2_PAUSE_LOOP_EXITING);
     case RULE_IO: return (c->proc & (PROC_UNCONDITIONAL_IO_EXITING | PROC_USE_IO_BITMAPS)) != 0;
     case RULE_UNDEFINED: break;
     }

@@ -36,6 +36,7 @@ enum exit_rule {
     RULE_GETSEC,
     RULE_ENTRY_MSR_LOAD,
     RULE_IO,
+    RULE_PAUSE,         /* PAUSE exiting, or PAUSE-loop exiting (secondary) */
 };
 
 struct exit_condition {

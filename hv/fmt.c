@@ -26,24 +26,28 @@ static void put_padded(struct sink *s, const char *text, size_t n, int width, bo
             put(s, ' ');
 }
 
-static void put_number(struct sink *s, u64 v, bool negative, unsigned base, bool upper, int width, bool left,
+/* prefix ("-" for a negative number, "0x" for %p) goes before zero padding
+ * and after space padding, as printf does. */
+static void put_number(struct sink *s, u64 v, const char *prefix, unsigned base, bool upper, int width, bool left,
                        char pad)
 {
     char tmp[24];
     const char *digits = upper ? "0123456789ABCDEF" : "0123456789abcdef";
-    size_t n = 0;
+    size_t n = 0, p = 0;
 
     do {
         tmp[sizeof(tmp) - 1 - n++] = digits[v % base];
         v /= base;
     } while (v);
-    if (negative) {
-        if (pad == '0') {
-            put(s, '-');
-            width--;
-        } else {
-            tmp[sizeof(tmp) - 1 - n++] = '-';
-        }
+    while (prefix[p])
+        p++;
+    if (pad == '0') {
+        for (size_t i = 0; i < p; i++)
+            put(s, prefix[i]);
+        width -= (int)p;
+    } else {
+        while (p)
+            tmp[sizeof(tmp) - 1 - n++] = prefix[--p];
     }
     put_padded(s, tmp + sizeof(tmp) - n, n, width, left, pad);
 }
@@ -81,21 +85,19 @@ size_t fmt_vformat(char *buf, size_t size, const char *fmt, va_list ap)
         case 'd':
         case 'i': {
             s64 v = longs ? va_arg(ap, long long) : va_arg(ap, int);
-            put_number(&s, v < 0 ? 0 - (u64)v : (u64)v, v < 0, 10, false, width, left, pad);
+            put_number(&s, v < 0 ? 0 - (u64)v : (u64)v, v < 0 ? "-" : "", 10, false, width, left, pad);
             break;
         }
         case 'u':
         case 'x':
         case 'X': {
             u64 v = longs ? va_arg(ap, unsigned long long) : va_arg(ap, unsigned int);
-            put_number(&s, v, false, *fmt == 'u' ? 10 : 16, *fmt == 'X', width, left, pad);
+            put_number(&s, v, "", *fmt == 'u' ? 10 : 16, *fmt == 'X', width, left, pad);
             break;
         }
         case 'p': {
             u64 v = (u64)(uintptr_t)va_arg(ap, void *);
-            put(&s, '0');
-            put(&s, 'x');
-            put_number(&s, v, false, 16, false, width, left, pad);
+            put_number(&s, v, "0x", 16, false, width, left, pad);
             break;
         }
         case 'c': {

@@ -10,7 +10,7 @@ static enum parse_result cmd(const char *line)
 {
     memset(&ns, 0x55, sizeof(ns));
     ns.source = NULL;
-    return next_stage_from_command_line(line, &ns);
+    return next_stage_from_command_line(line, "\\EFI\\exitvisor\\exitvisor.efi", &ns);
 }
 
 static const char *err;
@@ -48,6 +48,14 @@ TEST(cmdline_next_only)
     CHECK_STREQ(ns.path, "app.efi", "path");
     CHECK_STREQ(ns.options, "--x", "options");
     CHECK_STREQ(ns.source, "load options", "source");
+}
+
+TEST(cmdline_own_name_then_options)
+{
+    CHECK_EQ(cmd("exitvisor.efi --foo"), PARSE_NONE, "own name + options: never start ourselves");
+    CHECK_EQ(cmd("fs0:\\EFI\\exitvisor\\EXITVISOR.EFI --foo bar"), PARSE_NONE, "own name with a path, any case");
+    CHECK_EQ(next_stage_from_command_line("app.efi --foo", NULL, &ns), PARSE_OK, "self unknown: first .efi is next");
+    CHECK_STREQ(ns.path, "app.efi", "path when self is unknown");
 }
 
 TEST(cmdline_none)
