@@ -37,7 +37,7 @@ HV_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(HV_C) $(BOOT_C)) $(patsubst %.asm,$(
 PROBE_OBJ := $(BUILD)/obj/guest/probe.o $(BUILD)/obj/hv/exit_names.o
 
 # Host-testable logic, compiled natively for the unit tests.
-HOST_SRC := hv/exit_stats.c hv/leaves.c hv/exit_names.c hv/exit_possible.c hv/fmt.c \
+HOST_SRC := hv/exit_stats.c hv/leaves.c hv/exit_names.c hv/exit_possible.c hv/fmt.c hv/insn_decode.c \
 	hv/mtrr.c hv/vmx_errors.c boot/next_stage.c
 HOST_TESTS := $(wildcard hv/tests/*.c)
 HOST_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -fsanitize=address,undefined -pthread -I.
@@ -48,22 +48,29 @@ all: $(BUILD)/exitvisor.efi $(BUILD)/probe.efi
 deps:
 	@bash tools/deps.sh
 
+# V=1 shows full command lines.
+Q := $(if $(V),,@)
+
 $(BUILD)/obj/%.o: %.c $(wildcard hv/*.h hv/arch/*.h hv/exits/*.h boot/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(EFI_CFLAGS) -c $< -o $@
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(EFI_CFLAGS) -c $< -o $@
 
 $(BUILD)/obj/%.o: %.asm
 	@mkdir -p $(dir $@)
-	$(NASM) -f elf64 $< -o $@
+	@$(if $(Q),echo "  NASM    $<")
+	$(Q)$(NASM) -f elf64 $< -o $@
 
 $(BUILD)/%.so: linker.ld
-	$(LD) $(EFI_LDFLAGS) $(filter %.o,$^) -o $@ $(EFI_LIBS)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(LD) $(EFI_LDFLAGS) $(filter %.o,$^) -o $@ $(EFI_LIBS)
 
 $(BUILD)/exitvisor.so: $(HV_OBJ)
 $(BUILD)/probe.so: $(PROBE_OBJ)
 
 $(BUILD)/%.efi: $(BUILD)/%.so
-	$(OBJCOPY) $(EFI_SECTIONS) --target efi-app-x86_64 --subsystem=10 $< $@
+	@$(if $(Q),echo "  EFI     $@")
+	$(Q)$(OBJCOPY) $(EFI_SECTIONS) --target efi-app-x86_64 --subsystem=10 $< $@
 
 # ---- disk image: the ESP that make run and the tests boot ----
 $(BUILD)/esp/EFI/exitvisor/exitvisor.cfg: FORCE
@@ -99,7 +106,7 @@ test: deps
 	bash tools/tests/run_all.sh
 
 bench: deps
-	bash tools/bench.sh
+	bash tools/bench/run.sh
 
 clean:
 	rm -rf $(BUILD)
