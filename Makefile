@@ -56,10 +56,10 @@ $(BUILD)/obj/%.o: %.c $(wildcard hv/*.h hv/arch/*.h hv/exits/*.h boot/*.h)
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(EFI_CFLAGS) -c $< -o $@
 
-$(BUILD)/obj/%.o: %.asm
+$(BUILD)/obj/%.o: %.asm hv/gpr.inc
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  NASM    $<")
-	$(Q)$(NASM) -f elf64 $< -o $@
+	$(Q)$(NASM) -f elf64 -Ihv/ $< -o $@
 
 $(BUILD)/%.so: linker.ld
 	@$(if $(Q),echo "  LD      $@")

@@ -2,9 +2,9 @@
 #define EXITVISOR_HOST_EXCEPTION_H
 #include "types.h"
 
-/* The frame host_isr.asm builds. */
+/* The frame host_isr.asm builds: the GPRs as hv/gpr.inc saves them. */
 struct host_exception_frame {
-    u64 rax, rcx, rdx, rbx, rbp, rsi, rdi, r8, r9, r10, r11, r12, r13, r14, r15;
+    u64 rax, rcx, rdx, rbx, rsp_unused, rbp, rsi, rdi, r8, r9, r10, r11, r12, r13, r14, r15;
     u64 vector, error_code;
     u64 rip, cs, rflags, rsp, ss; /* pushed by the CPU */
 };

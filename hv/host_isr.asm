@@ -9,6 +9,7 @@
 
 default rel
 bits 64
+%include "gpr.inc"
 section .text
 
 extern host_exception
@@ -60,39 +61,13 @@ ISR_ERR   30
 ISR_NOERR 31
 
 isr_common:
-    push r15
-    push r14
-    push r13
-    push r12
-    push r11
-    push r10
-    push r9
-    push r8
-    push rdi
-    push rsi
-    push rbp
-    push rbx
-    push rdx
-    push rcx
-    push rax
+    PUSH_GPRS
     mov rdi, rsp                ; struct host_exception_frame *
+    sub rsp, 8                  ; 16 GPRs + vector + error + CPU frame leave RSP 8 off 16-byte alignment
     cld
     call host_exception wrt ..plt   ; returns only for NMI and fixups
-    pop rax
-    pop rcx
-    pop rdx
-    pop rbx
-    pop rbp
-    pop rsi
-    pop rdi
-    pop r8
-    pop r9
-    pop r10
-    pop r11
-    pop r12
-    pop r13
-    pop r14
-    pop r15
+    add rsp, 8
+    POP_GPRS
     add rsp, 16                 ; vector and error code
     iretq
 

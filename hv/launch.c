@@ -15,7 +15,7 @@
 
 struct hv_state *hv;
 
-extern int vmx_launch_here(void);
+extern int vmx_launch_here(u64 rsp_field, u64 rip_field, u64 rflags_field);
 int exit_dispatch_self_check(void);
 
 #define PAGES(bytes) (((bytes) + PAGE_SIZE - 1) / PAGE_SIZE)
@@ -169,7 +169,7 @@ bool hv_virtualize_this_cpu(u32 index)
     if (!__atomic_exchange_n(&hv->controls_ready, 1, __ATOMIC_ACQ_REL))
         record_controls();
 
-    int rc = vmx_launch_here();
+    int rc = vmx_launch_here(VMCS_GUEST_RSP, VMCS_GUEST_RIP, VMCS_GUEST_RFLAGS);
     if (rc == 0) {
         /* From here on this CPU runs as a guest. Prove it: only exitvisor
          * answers the signature leaf. */

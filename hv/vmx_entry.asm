@@ -9,17 +9,16 @@
 
 default rel
 bits 64
+%include "gpr.inc"
 section .text
 
 extern vmexit_dispatch
 extern vmresume_failed
 
-VMCS_GUEST_RSP    equ 0x681C
-VMCS_GUEST_RIP    equ 0x681E
-VMCS_GUEST_RFLAGS equ 0x6820
-
-; int vmx_launch_here(void)
-;   returns 0 in the guest after a successful launch; in root mode on failure:
+; int vmx_launch_here(u64 rsp_field, u64 rip_field, u64 rflags_field)
+;   The arguments are the VMCS encodings of guest RSP, RIP and RFLAGS (from
+;   hv/arch/vmcs_fields.h, so they are written in one place only).
+;   Returns 0 in the guest after a successful launch; in root mode on failure:
 ;   1 = VMfailInvalid, 2 = VMfailValid (see VM-instruction error field),
 ;   3 = writing guest RSP/RIP/RFLAGS failed.
 global vmx_launch_here
@@ -31,16 +30,13 @@ vmx_launch_here:
     push r14
     push r15
     pushfq
-    mov rax, VMCS_GUEST_RFLAGS
-    mov rdx, [rsp]
-    vmwrite rax, rdx
+    mov rax, [rsp]
+    vmwrite rdx, rax            ; guest RFLAGS
     jbe .write_failed
-    mov rax, VMCS_GUEST_RSP
-    vmwrite rax, rsp
+    vmwrite rdi, rsp            ; guest RSP
     jbe .write_failed
-    mov rax, VMCS_GUEST_RIP
-    lea rdx, [.guest_starts_here]
-    vmwrite rax, rdx
+    lea rax, [.guest_starts_here]
+    vmwrite rsi, rax            ; guest RIP
     jbe .write_failed
     vmlaunch
     ; Only a failed VMLAUNCH gets here: CF=1 VMfailInvalid, ZF=1 VMfailValid.
@@ -67,41 +63,11 @@ vmx_launch_here:
 ; launch code stored the struct vcpu pointer.
 global vmexit_entry
 vmexit_entry:
-    push r15
-    push r14
-    push r13
-    push r12
-    push r11
-    push r10
-    push r9
-    push r8
-    push rdi
-    push rsi
-    push rbp
-    push 0                      ; rsp slot: the guest's RSP is in the VMCS
-    push rbx
-    push rdx
-    push rcx
-    push rax
+    PUSH_GPRS
     mov rdi, rsp                ; struct guest_regs *
-    mov rsi, [rsp + 16 * 8]     ; struct vcpu *
+    mov rsi, [rsp + GPRS_SIZE]  ; struct vcpu *
     call vmexit_dispatch wrt ..plt
-    pop rax
-    pop rcx
-    pop rdx
-    pop rbx
-    add rsp, 8
-    pop rbp
-    pop rsi
-    pop rdi
-    pop r8
-    pop r9
-    pop r10
-    pop r11
-    pop r12
-    pop r13
-    pop r14
-    pop r15
+    POP_GPRS
     vmresume
     ; VMRESUME failed (VMfail): report it with the error number and stop.
     mov rdi, [rsp]              ; struct vcpu *
