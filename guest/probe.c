@@ -9,6 +9,9 @@
  *   - machine-checkable "probe: ..." lines that tools/exitlog.py parses and
  *     tools/tests/check_boot.py checks (the formats are part of that
  *     contract: change them together);
+ *   - the reason map of leaf 0x40000002 (which reasons are possible,
+ *     impossible or undefined) and a check of every per-reason leaf answer
+ *     against the ABI's rules for those classes;
  *   - the same counters read once on every processor through
  *     EFI_MP_SERVICES_PROTOCOL.
  * With the load option --poweroff it ends the emulator afterwards.

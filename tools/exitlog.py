@@ -111,13 +111,17 @@ class VcpuRead:
 
 
 @dataclass
-class LeafAnswer:
-    selector: int
-    eax: int
-    ebx: int
-    ecx: int
-    edx: int
-    cls: str
+class LeafMismatch:
+    """One "probe: leaf-mismatch" line: an answer that breaks hv/abi.h's rules.
+    The fields are None when the line is there but garbled; text is kept."""
+    text: str
+    leaf: Optional[int] = None
+    selector: Optional[int] = None      # the ECX the probe passed
+    eax: Optional[int] = None
+    ebx: Optional[int] = None
+    ecx: Optional[int] = None           # the ECX the hypervisor answered
+    edx: Optional[int] = None
+    expected: Optional[str] = None      # possible/impossible/undefined/total/map-word
 
 
 @dataclass
@@ -141,11 +145,11 @@ class SerialLog:
     snapshot: Optional[Snapshot] = None
     sum_exits: Optional[int] = None
     sum_cycles: Optional[int] = None
-    classes: Optional[Dict[str, int]] = None             # possible/impossible/undefined
+    reason_map: Optional[Dict[str, int]] = None          # possible/impossible/undefined counts
+    possible_reasons: Optional[List[int]] = None         # from leaf 0x40000002
     undefined_reasons: Optional[List[int]] = None
-    impossible_reasons: Optional[List[int]] = None
-    leaf_mismatches: List[str] = field(default_factory=list)
-    leaf_answers: Dict[int, LeafAnswer] = field(default_factory=dict)  # ecx -> answer
+    leaf_rules: Optional[Tuple[int, int]] = None         # (checked, mismatches)
+    leaf_mismatches: List[LeafMismatch] = field(default_factory=list)
     cpuid_delta: Optional[Tuple[int, int, int]] = None   # (ran, before, after)
     count64: Optional[Tuple[int, int]] = None            # (total, cpuid)
     mp: Optional[Tuple[int, int, int]] = None            # (processors, enabled, bsp)
@@ -180,6 +184,14 @@ class SerialLog:
             why = "neither hypervisor nor probe lines are in the log"
         raise NoExitTableError(f"no exit table in the serial log: {why}")
 
+    def impossible_reasons(self) -> Optional[List[int]]:
+        """Reasons the map calls defined but impossible: the rest of 0..N-1,
+        N being the sum of the reason-map counts."""
+        if self.reason_map is None or self.possible_reasons is None or self.undefined_reasons is None:
+            return None
+        known = set(self.possible_reasons) | set(self.undefined_reasons)
+        return [r for r in range(sum(self.reason_map.values())) if r not in known]
+
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
 
@@ -193,7 +205,8 @@ _HV_LAUNCHED = re.compile(r"^cpu (\d+) apic (\d+) launched$")
 _HV_SUMMARY = re.compile(r"^(\d+) of (\d+) cpus launched$")
 _HV_NOVMX = re.compile(r"^VMX not available: (.*?)(?:; starting the next stage unvirtualized)?$")
 _HV_FATAL = re.compile(r"^(?:cpu \d+ )?(?:FATAL: |VMLAUNCH failed: )")
-_HV_NEXT = re.compile(r'^next stage (\S+) options "(.*)"$')
+# an optional " (from config file)"-style note after the options says where they came from
+_HV_NEXT = re.compile(r'^next stage (\S+) options "(.*?)"(?: \([^()"]*\))?$')
 
 # probe (text after "probe: ")
 _P_NO_SIG = re.compile(r"^no exitvisor signature at CPUID 0x40000000\b")
@@ -204,13 +217,16 @@ _P_SNAPSHOT = re.compile(
     r"^snapshot t1_exits=(\d+) t1_cycles=(\d+) t2_exits=(\d+) t2_cycles=(\d+)"
     r" reasons=(\d+) queries_between=(\d+)$")
 _P_SUM = re.compile(r"^sum-of-reasons exits=(\d+)(?: cycles=(\d+))?$")
-_P_CLASSES = re.compile(r"^leaf classes possible=(\d+) impossible=(\d+) undefined=(\d+)$")
+_P_REASON_MAP = re.compile(r"^reason-map possible=(\d+) impossible=(\d+) undefined=(\d+)$")
+_P_POSSIBLE = re.compile(r"^possible-reasons((?: \d+)*)$")
 _P_UNDEF = re.compile(r"^undefined-reasons((?: \d+)*)$")
-_P_IMPOSS = re.compile(r"^impossible-reasons((?: \d+)*)$")
-_P_MISMATCH = re.compile(r"^leaf-mismatch (.*)$")
-_P_LEAF = re.compile(
-    r"^leaf 0x4FFFFFFE ecx=(0x[0-9A-Fa-f]+|\d+) eax=0x([0-9A-Fa-f]{8}) ebx=0x([0-9A-Fa-f]{8})"
-    r" ecx=0x([0-9A-Fa-f]{8}) edx=0x([0-9A-Fa-f]{8}) class=(possible|impossible|undefined)$")
+_P_LEAF_RULES = re.compile(r"^leaf-rules checked=(\d+) mismatches=(\d+)$")
+_P_MISMATCH = re.compile(r"^leaf-mismatch\b")
+# "leaf=L ecx=IN eax=.. ebx=.. ecx=OUT edx=.. expected=CLASS": the first ecx is
+# the selector passed, the second the register answered.
+_P_MISMATCH_FIELDS = re.compile(
+    r"^leaf-mismatch leaf=0x([0-9A-Fa-f]{1,8}) ecx=0x([0-9A-Fa-f]{1,8}) eax=0x([0-9A-Fa-f]{8})"
+    r" ebx=0x([0-9A-Fa-f]{8}) ecx=0x([0-9A-Fa-f]{8}) edx=0x([0-9A-Fa-f]{8}) expected=(\S+)$")
 _P_DELTA = re.compile(r"^cpuid-delta ran=(\d+) before=(\d+) after=(\d+)$")
 _P_COUNT64 = re.compile(r"^count64 total=(\d+) cpuid=(\d+)$")
 _P_MP = re.compile(r"^mp processors=(\d+) enabled=(\d+) bsp=(\d+)$")
@@ -329,27 +345,32 @@ def _parse_probe(log: SerialLog, text: str, table: Optional[ExitTable]) -> Optio
         log.sum_exits = int(m.group(1))
         log.sum_cycles = int(m.group(2)) if m.group(2) is not None else None
         return table
-    m = _P_CLASSES.match(text)
+    m = _P_REASON_MAP.match(text)
     if m:
-        log.classes = dict(zip(("possible", "impossible", "undefined"), map(int, m.groups())))
+        log.reason_map = dict(zip(("possible", "impossible", "undefined"), map(int, m.groups())))
+        # a second run's map and rule checks replace the first one's
+        log.possible_reasons = log.undefined_reasons = log.leaf_rules = None
+        log.leaf_mismatches = []
+        return table
+    m = _P_POSSIBLE.match(text)
+    if m:
+        log.possible_reasons = [int(x) for x in m.group(1).split()]
         return table
     m = _P_UNDEF.match(text)
     if m:
         log.undefined_reasons = [int(x) for x in m.group(1).split()]
         return table
-    m = _P_IMPOSS.match(text)
+    m = _P_LEAF_RULES.match(text)
     if m:
-        log.impossible_reasons = [int(x) for x in m.group(1).split()]
+        log.leaf_rules = (int(m.group(1)), int(m.group(2)))
         return table
-    m = _P_MISMATCH.match(text)
-    if m:
-        log.leaf_mismatches.append(m.group(1))
-        return table
-    m = _P_LEAF.match(text)
-    if m:
-        sel = int(m.group(1), 0)
-        regs = [int(x, 16) for x in m.group(2, 3, 4, 5)]
-        log.leaf_answers[sel] = LeafAnswer(sel, *regs, m.group(6))
+    if _P_MISMATCH.match(text):
+        m = _P_MISMATCH_FIELDS.match(text)
+        if m:
+            leaf, sel, eax, ebx, ecx, edx = (int(x, 16) for x in m.group(1, 2, 3, 4, 5, 6))
+            log.leaf_mismatches.append(LeafMismatch(text, leaf, sel, eax, ebx, ecx, edx, m.group(7)))
+        else:
+            log.leaf_mismatches.append(LeafMismatch(text))
         return table
     m = _P_DELTA.match(text)
     if m:
@@ -456,6 +477,17 @@ def format_table(log: SerialLog) -> str:
         out.append(f"cpuid delta: {ran} CPUIDs moved the CPUID count by {after - before}")
     if log.count64 is not None:
         out.append(f"count64: total {log.count64[0]}, CPUID {log.count64[1]}")
+    if log.reason_map is not None:
+        rm = log.reason_map
+        out.append(f"reason map: {rm['possible']} possible, {rm['impossible']} impossible, "
+                   f"{rm['undefined']} undefined")
+    if log.possible_reasons is not None:
+        out.append("possible reasons: " + " ".join(map(str, log.possible_reasons)))
+    if log.leaf_rules is not None:
+        out.append(f"leaf rules: {log.leaf_rules[0]} answers checked, "
+                   f"{log.leaf_rules[1]} mismatches")
+    for mm in log.leaf_mismatches:
+        out.append("leaf mismatch: " + mm.text)
     for v in log.vcpus:
         out.append(f"vcpu {v.index} (apic {v.apic}): signature "
                    f"{'ok' if v.signature_ok else 'missing'}, total {v.total}, CPUID {v.cpuid}")

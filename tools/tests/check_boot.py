@@ -215,24 +215,78 @@ def check_count64(log: SerialLog, n: int) -> Optional[str]:
     return "; ".join(problems) or None
 
 
-def check_leaf_classes(log: SerialLog, n: int) -> Optional[str]:
-    c = _need(log.classes, "'probe: leaf classes'")
+# The reason map (leaf 0x40000002) against what the hypervisor's controls
+# imply, whatever the run did:
+#  - undefined: exactly the numbers the SDM leaves unassigned, 35, 38, 42 and
+#    71 (hv/arch/exit_reasons.h says the same; a unit test holds them equal).
+#  - must be possible:
+#      2 triple fault, 3 INIT signal, 10 CPUID, 18 VMCALL: unconditional exits
+#        in VMX non-root operation, no control turns them off;
+#      28 control-register accesses: the CR0 and CR4 guest/host masks are
+#        non-zero (the fixed bits of CR0/CR4 and CR4.VMXE/SMXE are owned by the
+#        hypervisor), so a MOV to CR0/CR4 that changes an owned bit exits;
+#      31 RDMSR, 32 WRMSR: MSRs outside the MSR bitmap's ranges always exit;
+#      48 EPT violation: EPT is on.
+#  - must be impossible: 1 external interrupt, 12 HLT, 16 RDTSC and 30 I/O
+#    instruction, because external-interrupt exiting (pin-based), HLT exiting,
+#    RDTSC exiting, unconditional I/O exiting and I/O bitmaps are all off.
+# Besides, a reason that did exit (a table row) must be possible.
+EXPECTED_UNDEFINED = frozenset({35, 38, 42, 71})
+MUST_BE_POSSIBLE = frozenset({2, 3, 10, 18, 28, 31, 32, 48})
+MUST_BE_IMPOSSIBLE = frozenset({1, 12, 16, 30})
+
+
+def _fmt(reasons) -> str:
+    return "{" + ", ".join(map(str, sorted(reasons))) + "}"
+
+
+def check_reason_map(log: SerialLog, n: int) -> Optional[str]:
+    counts = _need(log.reason_map, "'probe: reason-map'")
+    possible = set(_need(log.possible_reasons, "'probe: possible-reasons'"))
+    undefined = set(_need(log.undefined_reasons, "'probe: undefined-reasons'"))
     problems = []
-    if sum(c.values()) != REASON_COUNT:
-        problems.append(f"classes add up to {sum(c.values())}, not {REASON_COUNT}")
-    und = _need(log.undefined_reasons, "'probe: undefined-reasons'")
-    if SDM_NAMES and und != SDM_UNDEFINED:
-        problems.append(f"undefined reasons {und}, the SDM leaves {SDM_UNDEFINED} undefined")
-    if CPUID_REASON in (log.impossible_reasons or []):
-        problems.append("CPUID (10) classed impossible")
-    for sel, label in ((MASK32, "0xFFFFFFFF"), (REASON_COUNT, str(REASON_COUNT))):
-        a = log.leaf_answers.get(sel)
-        if a is None:
-            problems.append(f"no answer printed for leaf 0x4FFFFFFE ecx={label}")
-        elif a.cls != "undefined":
-            problems.append(f"leaf 0x4FFFFFFE ecx={label} answered {a.cls}, expected undefined")
+    if sum(counts.values()) != REASON_COUNT:
+        problems.append(f"reason-map counts add up to {sum(counts.values())}, not {REASON_COUNT}")
+    if len(possible) != counts["possible"]:
+        problems.append(f"{len(possible)} possible reasons listed, reason-map says {counts['possible']}")
+    if len(undefined) != counts["undefined"]:
+        problems.append(f"{len(undefined)} undefined reasons listed, reason-map says {counts['undefined']}")
+    if undefined != EXPECTED_UNDEFINED:
+        problems.append(f"undefined reasons {_fmt(undefined)}, the SDM leaves "
+                        f"{_fmt(EXPECTED_UNDEFINED)} undefined")
+    if possible & undefined:
+        problems.append(f"reasons both possible and undefined: {_fmt(possible & undefined)}")
+    if not MUST_BE_POSSIBLE <= possible:
+        problems.append(f"reasons {_fmt(MUST_BE_POSSIBLE - possible)} not possible, yet the "
+                        "controls make them possible")
+    if MUST_BE_IMPOSSIBLE & possible:
+        problems.append(f"reasons {_fmt(MUST_BE_IMPOSSIBLE & possible)} possible, yet the "
+                        "controls that cause them are off")
+    if log.table is not None and log.table.complete:
+        exited = {r.reason for r in log.table.rows if r.exits}
+        if not exited <= possible:
+            problems.append(f"reasons {_fmt(exited - possible)} have exits in the table "
+                            "but the map calls them not possible")
+    return "; ".join(problems) or None
+
+
+def check_leaf_rules(log: SerialLog, n: int) -> Optional[str]:
+    # The probe checked, against the rules of hv/abi.h and with the classes
+    # from the map, the answers of leaves 0x4FFFFFFE/D/C for reasons 0..79 and
+    # 19 selectors past them (80, 0x100, 0xFFFFFFFF, which is the total on
+    # 0x4FFFFFFC, and 16 pseudo-random values), and the map words themselves.
+    checked, mismatches = _need(log.leaf_rules, "'probe: leaf-rules'")
+    problems = []
+    if checked == 0:
+        problems.append("the probe checked no answers")
+    if mismatches:
+        problems.append(f"{mismatches} of {checked} answers break the leaf rules")
+    if len(log.leaf_mismatches) != mismatches:
+        problems.append(f"{len(log.leaf_mismatches)} leaf-mismatch lines, leaf-rules says {mismatches}")
     if log.leaf_mismatches:
-        problems.append("count and cycles leaves disagree: " + "; ".join(log.leaf_mismatches))
+        shown = [m.text for m in log.leaf_mismatches[:5]]
+        more = len(log.leaf_mismatches) - len(shown)
+        problems.append("first: " + " | ".join(shown) + (f" (and {more} more)" if more else ""))
     return "; ".join(problems) or None
 
 
@@ -279,7 +333,8 @@ VMX_CHECKS: List[Tuple[str, Callable[[SerialLog, int], Optional[str]]]] = [
     ("snapshot-window", check_snapshot_window),
     ("cpuid-delta", check_cpuid_delta),
     ("count64", check_count64),
-    ("leaf-classes", check_leaf_classes),
+    ("reason-map", check_reason_map),
+    ("leaf-rules", check_leaf_rules),
     ("per-vcpu", check_per_vcpu),
     ("probe-done", check_probe_done),
 ]

@@ -141,31 +141,96 @@ class Broken(CheckBootCase):
         self.check(serial, ["banner"])
 
     def test_vcpu_totals_decrease(self):
-        serial = edit(GOOD, "total=28334 cpuid=4227", "total=28329 cpuid=4227")
+        serial = edit(GOOD, "total=28635 cpuid=4528", "total=28630 cpuid=4528")
         self.check(serial, ["per-vcpu"], why="total counts not non-decreasing")
 
     def test_vcpu_signature_missing(self):
-        serial = edit(GOOD, "vcpu 1 apic 1 signature ok total=28334 cpuid=4227",
+        serial = edit(GOOD, "vcpu 1 apic 1 signature ok total=28635 cpuid=4528",
                       "vcpu 1 apic 1 signature missing total=n/a cpuid=n/a")
         self.check(serial, ["per-vcpu"], why="signature missing on vcpu 1")
 
     def test_vcpu_line_missing(self):
-        serial = edit(GOOD, "probe: vcpu 1 apic 1 signature ok total=28334 cpuid=4227\r\n", "")
+        serial = edit(GOOD, "probe: vcpu 1 apic 1 signature ok total=28635 cpuid=4528\r\n", "")
         serial = edit(serial, "vcpus-read 2", "vcpus-read 1")
         self.check(serial, ["per-vcpu"], why="expected 0..1")
 
-    def test_wrong_undefined_set(self):
-        serial = edit(GOOD, "undefined-reasons 35 38 42 71", "undefined-reasons 35 38 42")
-        self.check(serial, ["leaf-classes"], why="the SDM leaves [35, 38, 42, 71] undefined")
+    # ---- reason map (leaf 0x40000002) ----
 
-    def test_out_of_range_selector_not_undefined(self):
-        serial = edit(GOOD, "edx=0xFFFFFFFF class=undefined\r\nprobe: leaf 0x4FFFFFFE ecx=80",
-                      "edx=0x00000000 class=impossible\r\nprobe: leaf 0x4FFFFFFE ecx=80")
-        self.check(serial, ["leaf-classes"], why="ecx=0xFFFFFFFF answered impossible")
+    def test_reason_map_missing(self):
+        serial = edit(GOOD, "probe: reason-map possible=27 impossible=49 undefined=4\r\n", "")
+        self.check(serial, ["reason-map"], why="no 'probe: reason-map' line")
+
+    def test_wrong_undefined_set(self):
+        # 71 defined and impossible instead: the counts still add up to 80
+        serial = edit(GOOD, "undefined-reasons 35 38 42 71", "undefined-reasons 35 38 42")
+        serial = edit(serial, "impossible=49 undefined=4", "impossible=50 undefined=3")
+        self.check(serial, ["reason-map"],
+                   why="undefined reasons {35, 38, 42}, the SDM leaves {35, 38, 42, 71} undefined")
+
+    def test_counts_disagree_with_lists(self):
+        serial = edit(GOOD, "reason-map possible=27 impossible=49", "reason-map possible=26 impossible=50")
+        self.check(serial, ["reason-map"], why="27 possible reasons listed, reason-map says 26")
+
+    def test_required_reason_not_possible(self):
+        # EPT violation (48) missing although EPT is on
+        serial = edit(GOOD, " 41 48 49 ", " 41 49 ")
+        serial = edit(serial, "possible=27 impossible=49", "possible=26 impossible=50")
+        text = self.check(serial, ["reason-map"], why="reasons {48} not possible")
+        # the table has EPT-violation exits, so the map contradicts the table too
+        self.assertIn("reasons {48} have exits in the table", text)
+
+    def test_switched_off_reason_possible(self):
+        # I/O instruction (30) possible although I/O exiting and bitmaps are off
+        serial = edit(GOOD, " 28 31 32 ", " 28 30 31 32 ")
+        serial = edit(serial, "possible=27 impossible=49", "possible=28 impossible=48")
+        self.check(serial, ["reason-map"], why="reasons {30} possible, yet the controls")
+
+    def test_table_row_for_impossible_reason(self):
+        # VMCALL's row renamed MOV DR (29): the map calls 29 impossible, so the
+        # hypervisor counted an exit its own map says cannot happen
+        serial = edit(GOOD, "  18  VMCALL                                     ",
+                      "  29  MOV DR                                     ")
+        self.check(serial, ["reason-map"],
+                   why="reasons {29} have exits in the table but the map calls them not possible")
+
+    # ---- leaf rules ----
+
+    MISMATCH = ("probe: leaf-mismatch leaf=0x4FFFFFFD ecx=0x00000023 eax=0x00000000 "
+                "ebx=0x00000000 ecx=0x00000000 edx=0x00000000 expected=undefined\r\n")
+
+    def test_leaf_rule_mismatch(self):
+        # reason 35 (undefined) answered as impossible by the cycles leaf
+        serial = edit(GOOD, "probe: leaf-rules checked=301 mismatches=0\r\n",
+                      self.MISMATCH + "probe: leaf-rules checked=301 mismatches=1\r\n")
+        text = self.check(serial, ["leaf-rules"], why="1 of 301 answers break the leaf rules")
+        self.assertIn("leaf=0x4FFFFFFD ecx=0x00000023", text)
+
+    def test_mismatch_line_but_zero_count(self):
+        serial = edit(GOOD, "probe: leaf-rules checked=301 mismatches=0\r\n",
+                      self.MISMATCH + "probe: leaf-rules checked=301 mismatches=0\r\n")
+        self.check(serial, ["leaf-rules"], why="1 leaf-mismatch lines, leaf-rules says 0")
+
+    def test_mismatch_count_without_lines(self):
+        serial = edit(GOOD, "leaf-rules checked=301 mismatches=0", "leaf-rules checked=301 mismatches=2")
+        self.check(serial, ["leaf-rules"], why="2 of 301 answers break the leaf rules")
+
+    def test_nothing_checked(self):
+        serial = edit(GOOD, "leaf-rules checked=301", "leaf-rules checked=0")
+        self.check(serial, ["leaf-rules"], why="the probe checked no answers")
+
+    def test_leaf_rules_missing(self):
+        serial = edit(GOOD, "probe: leaf-rules checked=301 mismatches=0\r\n", "")
+        self.check(serial, ["leaf-rules"], why="no 'probe: leaf-rules' line")
+
+    def test_expected_undefined_matches_header(self):
+        # the checker's literal set and hv/arch/exit_reasons.h must agree
+        self.assertTrue(check_boot.SDM_NAMES, "hv/arch/exit_reasons.h not read")
+        self.assertEqual(check_boot.SDM_UNDEFINED, sorted(check_boot.EXPECTED_UNDEFINED))
+        self.assertFalse(check_boot.MUST_BE_POSSIBLE & check_boot.MUST_BE_IMPOSSIBLE)
 
     def test_row_with_wrong_name(self):
-        self.check(edit(GOOD, "  12  HLT ", "  12  Halt"), ["probe-table"],
-                   why="the SDM name is 'HLT'")
+        self.check(edit(GOOD, "  55  XSETBV ", "  55  XSETBX "), ["probe-table"],
+                   why="the SDM name is 'XSETBV'")
 
     def test_no_done(self):
         serial = edit(GOOD, "probe: done\r\n", "")
@@ -177,7 +242,7 @@ class Broken(CheckBootCase):
     def test_truncated_log(self):
         text = self.check(sample_text("vmx_truncated.log"),
                           ["probe-table", "sum-of-reasons", "snapshot-window", "cpuid-delta",
-                           "count64", "leaf-classes", "per-vcpu", "probe-done"],
+                           "count64", "reason-map", "leaf-rules", "per-vcpu", "probe-done"],
                           why="starts but never finishes")
         # the diagnostics show the serial lines, including the cut-off one
         self.assertIn("--- serial log", text)

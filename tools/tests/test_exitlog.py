@@ -6,7 +6,11 @@ Samples (tools/tests/samples/):
                        against a software model of the hv/abi.h leaves, so the
                        numbers obey the ABI's arithmetic; the hypervisor's lines
                        were spliced in where exitvisor prints them (LF-only, as
-                       the hypervisor writes the UART directly)
+                       the hypervisor writes the UART directly). Since edited to
+                       the probe's current output: reason-map and leaf-rules
+                       lines (the map of a real Bochs run), rows only for
+                       reasons that map calls possible, per-vCPU counts moved
+                       by the 301 rule queries
   vmx_interleaved.log  the same with ANSI escapes inside lines, firmware and
                        hypervisor lines inside the table, text spliced before a
                        "probe: " prefix, and an unterminated final "probe: done"
@@ -59,6 +63,7 @@ class GoodLog(unittest.TestCase):
         self.assertEqual(log.banner.features["unrestricted-guest"], "yes")
         self.assertEqual(log.launched, [(0, 0), (1, 1)])
         self.assertEqual(log.launched_summary, (2, 2))
+        # the real line ends in ' (from config file)'; the note is not part of the options
         self.assertEqual(log.next_stage, ("\\EFI\\exitvisor\\probe.efi", "--poweroff"))
         self.assertIsNone(log.novmx)
         self.assertEqual(log.fatal, [])
@@ -70,18 +75,18 @@ class GoodLog(unittest.TestCase):
         self.assertEqual(len(t.rows), 9)
         first = t.rows[0]
         self.assertEqual((first.reason, first.name, first.exits, first.cycles),
-                         (30, "I/O instruction", 22741, 25015100))
+                         (32, "WRMSR", 22741, 25015100))
         self.assertAlmostEqual(first.pct_exits, 83.66)
         self.assertAlmostEqual(first.pct_cycles, 91.39)
         # names with spaces and parentheses, a one-digit reason number
         nmi = t.by_reason()[0]
         self.assertEqual(nmi.name, "Exception or non-maskable interrupt (NMI)")
-        self.assertEqual((nmi.exits, nmi.cycles), (3, 15000))
+        self.assertEqual((nmi.exits, nmi.cycles), (40, 60000))
         self.assertEqual(t.by_reason()[10].exits, 3074)
         self.assertEqual(t.total_exits, 27182)
         self.assertEqual(t.total_cycles, 27370740)
         self.assertEqual(sum(r.exits for r in t.rows), t.total_exits)
-        self.assertEqual([r.reason for r in t.rows], [30, 10, 1, 48, 31, 32, 12, 28, 0])
+        self.assertEqual([r.reason for r in t.rows], [32, 10, 31, 48, 28, 55, 0, 18, 3])
 
     def test_snapshot_and_checks(self):
         log = self.log
@@ -89,31 +94,69 @@ class GoodLog(unittest.TestCase):
         self.assertEqual((s.t1_exits, s.t1_cycles, s.t2_exits, s.t2_cycles, s.reasons,
                           s.queries_between), (27161, 27365020, 27322, 27406880, 80, 161))
         self.assertEqual((log.sum_exits, log.sum_cycles), (27182, 27370740))
-        self.assertEqual(log.classes, {"possible": 9, "impossible": 67, "undefined": 4})
-        self.assertEqual(log.undefined_reasons, [35, 38, 42, 71])
-        self.assertEqual(len(log.impossible_reasons), 67)
-        self.assertNotIn(10, log.impossible_reasons)
-        self.assertEqual(set(log.leaf_answers), {0xFFFFFFFF, 80})
-        a = log.leaf_answers[0xFFFFFFFF]
-        self.assertEqual((a.eax, a.ebx, a.ecx, a.edx, a.cls), (0, 0, 0, 0xFFFFFFFF, "undefined"))
-        self.assertEqual(log.leaf_answers[80].cls, "undefined")
-        self.assertEqual(log.leaf_mismatches, [])
         self.assertEqual(log.cpuid_delta, (1000, 3217, 4218))
         self.assertEqual(log.count64, (28327, 4220))
+
+    def test_reason_map_and_leaf_rules(self):
+        log = self.log
+        self.assertEqual(log.reason_map, {"possible": 27, "impossible": 49, "undefined": 4})
+        self.assertEqual(log.possible_reasons, [0, 2, 3, 4, 9, 10, 13, 18, 19, 20, 21, 22, 23, 24,
+                                                25, 26, 27, 28, 31, 32, 33, 41, 48, 49, 50, 53, 55])
+        self.assertEqual(log.undefined_reasons, [35, 38, 42, 71])
+        imp = log.impossible_reasons()
+        self.assertEqual(len(imp), 49)
+        self.assertEqual(sorted(imp + log.possible_reasons + log.undefined_reasons), list(range(80)))
+        self.assertIn(30, imp)
+        self.assertEqual(log.leaf_rules, (301, 0))
+        self.assertEqual(log.leaf_mismatches, [])
+
+    def test_leaf_mismatch_lines(self):
+        log = exitlog.parse_text(
+            "probe: reason-map possible=1 impossible=0 undefined=0\r\n"
+            "probe: leaf-mismatch leaf=0x4FFFFFFD ecx=0x00000023 eax=0x00000000 ebx=0x00000000"
+            " ecx=0x00000000 edx=0x00000000 expected=undefined\r\n"
+            "probe: leaf-mismatch leaf=0x4FFFFFFC ecx=0xFFFFFFFF eax=0x00000001 ebx=0x00000000"
+            " ecx=0x0000012C edx=0x00000000 expected=total\r\n"
+            "probe: leaf-mismatch garbled\r\n"
+            "probe: leaf-rules checked=301 mismatches=3\r\n")
+        self.assertEqual(log.leaf_rules, (301, 3))
+        a, b, c = log.leaf_mismatches
+        self.assertEqual((a.leaf, a.selector, a.eax, a.ebx, a.ecx, a.edx, a.expected),
+                         (0x4FFFFFFD, 35, 0, 0, 0, 0, "undefined"))
+        # the selector passed and the ECX answered are told apart
+        self.assertEqual((b.selector, b.eax, b.ecx, b.expected), (0xFFFFFFFF, 1, 300, "total"))
+        self.assertEqual((c.text, c.leaf, c.expected), ("leaf-mismatch garbled", None, None))
+        self.assertIsNone(log.impossible_reasons())     # no lists printed
+
+    def test_second_run_replaces_mismatches(self):
+        first = ("probe: reason-map possible=27 impossible=49 undefined=4\r\n"
+                 "probe: leaf-mismatch leaf=0x4FFFFFFE ecx=0x00000050 eax=0x00000000"
+                 " ebx=0x00000000 ecx=0x00000000 edx=0x00000000 expected=undefined\r\n"
+                 "probe: leaf-rules checked=301 mismatches=1\r\n")
+        second = ("probe: reason-map possible=27 impossible=49 undefined=4\r\n"
+                  "probe: leaf-rules checked=301 mismatches=0\r\n")
+        log = exitlog.parse_text(first + second)
+        self.assertEqual((log.leaf_rules, log.leaf_mismatches), ((301, 0), []))
+
+    def test_next_stage_with_and_without_note(self):
+        for line in ('exitvisor: next stage \\EFI\\x.efi options "-a -b" (from config file)\n',
+                     'exitvisor: next stage \\EFI\\x.efi options "-a -b"\n'):
+            self.assertEqual(exitlog.parse_text(line).next_stage, ("\\EFI\\x.efi", "-a -b"), line)
 
     def test_vcpus(self):
         log = self.log
         self.assertEqual(log.signature, (1, 2))
         self.assertEqual(log.mp, (2, 2, 0))
         self.assertEqual([(v.index, v.apic, v.signature_ok, v.total, v.cpuid) for v in log.vcpus],
-                         [(0, 0, True, 28330, 4223), (1, 1, True, 28334, 4227)])
+                         [(0, 0, True, 28631, 4524), (1, 1, True, 28635, 4528)])
         self.assertEqual(log.vcpus_read, 2)
         self.assertEqual(log.vcpu_errors, [])
         self.assertTrue(log.done)
 
     def test_to_dict_is_json(self):
         d = json.loads(json.dumps(self.log.to_dict()))
-        self.assertEqual(d["table"]["rows"][0]["name"], "I/O instruction")
+        self.assertEqual(d["table"]["rows"][0]["name"], "WRMSR")
+        self.assertEqual(d["leaf_rules"], [301, 0])
         self.assertEqual(d["snapshot"]["queries_between"], 161)
 
 
@@ -136,8 +179,9 @@ class InterleavedLog(unittest.TestCase):
         self.assertEqual(self.log.require_table(), self.good.require_table())
 
     def test_same_probe_data(self):
-        for attr in ("snapshot", "sum_exits", "classes", "undefined_reasons", "cpuid_delta",
-                     "count64", "mp", "vcpus", "vcpus_read", "signature"):
+        for attr in ("snapshot", "sum_exits", "reason_map", "possible_reasons", "undefined_reasons",
+                     "leaf_rules", "leaf_mismatches", "cpuid_delta", "count64", "mp", "vcpus",
+                     "vcpus_read", "signature", "next_stage"):
             self.assertEqual(getattr(self.log, attr), getattr(self.good, attr), attr)
 
     def test_spliced_prefix_found_mid_line(self):
@@ -157,9 +201,9 @@ class InterleavedLog(unittest.TestCase):
 class TruncatedLog(unittest.TestCase):
     def test_table_cut_off(self):
         log = exitlog.parse_file(sample_path("vmx_truncated.log"))
-        self.assertTrue(log.truncated_tail.startswith("  31  RDMSR"))
+        self.assertTrue(log.truncated_tail.startswith("  28  Control-register"))
         # the cut-off row is not taken as a row with a short number
-        self.assertEqual([r.reason for r in log.table.rows], [30, 10, 1, 48])
+        self.assertEqual([r.reason for r in log.table.rows], [32, 10, 31, 48])
         self.assertFalse(log.table.complete)
         with self.assertRaisesRegex(exitlog.NoExitTableError, "starts but never finishes"):
             log.require_table()
@@ -190,6 +234,7 @@ class NoTable(unittest.TestCase):
         self.assertEqual([(v.index, v.signature_ok, v.total, v.cpuid) for v in log.vcpus],
                          [(0, False, None, None), (1, False, None, None)])
         self.assertTrue(log.done)
+        self.assertEqual(log.next_stage, ("\\EFI\\exitvisor\\probe.efi", "--poweroff"))
         with self.assertRaisesRegex(exitlog.NoExitTableError, "no exitvisor signature"):
             log.require_table()
 
@@ -243,7 +288,7 @@ class Cli(unittest.TestCase):
         self.assertEqual(rc, 0)
         lines = out.splitlines()
         self.assertIn("reason", lines[0])
-        self.assertRegex(lines[1], r"^\s+30\s+I/O instruction\s+22741\s+25015100\s+83\.66\s+91\.39$")
+        self.assertRegex(lines[1], r"^\s+32\s+WRMSR\s+22741\s+25015100\s+83\.66\s+91\.39$")
         self.assertTrue(any(line.split()[:2] == ["total", "27182"] for line in lines))
 
     def test_json(self):
@@ -261,7 +306,7 @@ class Cli(unittest.TestCase):
                 f.write(sample_text("vmx_good.log"))
             rc, out, _ = self.run_cli(tmp)
         self.assertEqual(rc, 0)
-        self.assertIn("I/O instruction", out)
+        self.assertIn("WRMSR", out)
 
     def test_no_table_is_an_error(self):
         for args in ((sample_path("novmx_qemu.log"),), ("--json", sample_path("novmx_qemu.log"))):
