@@ -171,7 +171,10 @@ static void take_snapshot(void)
 
 #define NAME_WIDTH 43   /* longest SDM name in exit_reasons.h */
 
-static void print_snapshot(void)
+/* The table of the last snapshot. `final` selects the second table, printed
+ * after the per-vCPU step: same rows, its own header and end line (the boot
+ * checker's exact arithmetic uses only the first). */
+static void print_table(BOOLEAN final)
 {
     UINT8 order[SNAPSHOT_REASONS];
     UINTN rows = 0, i, j;
@@ -193,8 +196,11 @@ static void print_snapshot(void)
         order[j] = v;
     }
 
-    Print(L"probe: exit table (snapshot between two reads of leaf 0x4FFFFFFF, all vCPUs;"
-          L" shares are of the sum over reasons)\n");
+    if (final)
+        Print(L"probe: final exit table (all exits since launch, after the per-vCPU queries)\n");
+    else
+        Print(L"probe: exit table (snapshot between two reads of leaf 0x4FFFFFFF, all vCPUs;"
+              L" shares are of the sum over reasons)\n");
     Print(L"  nr  ");
     print_left("reason", NAME_WIDTH);
     Print(L"  %10a  %16a  %7a  %7a\n", "exits", "cycles", "%exits", "%cycles");
@@ -217,7 +223,9 @@ static void print_snapshot(void)
     Print(L"  ");
     print_share(sum_cycles ? 10000 : 0);
     Print(L"\n");
-    Print(L"probe: exit table end rows=%lu\n", (UINT64)rows);
+    Print(final ? L"probe: final exit table end rows=%lu\n" : L"probe: exit table end rows=%lu\n", (UINT64)rows);
+    if (final)
+        return;
 
     Print(L"probe: snapshot t1_exits=%u t1_cycles=%lu t2_exits=%u t2_cycles=%lu"
           L" reasons=%d queries_between=%d\n",
@@ -635,13 +643,17 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
         struct cpuid_regs info = cpuid(EXV_LEAF_INFO, 0);
         Print(L"probe: exitvisor signature found, ABI %u, %u vCPUs\n", info.eax, info.ebx);
         take_snapshot();
-        print_snapshot();
+        print_table(FALSE);
         cpuid_delta_and_count64();
         reason_map_and_leaf_rules();
     }
     /* Runs with or without the hypervisor: on bare firmware it still shows
      * which processors MP services can reach. */
     per_vcpu();
+    if (signature_ok(sig)) {
+        take_snapshot();
+        print_table(TRUE);
+    }
 
     Print(L"probe: done\n");
     if (poweroff) {
