@@ -13,7 +13,7 @@ static const char *reason_name(u32 basic)
 void log_exit(struct vcpu *v, const char *what)
 {
     hv_log("cpu %u %s: exit reason %u (%s), qualification 0x%llx, guest rip 0x%llx", v->index, what,
-           v->exit_reason, reason_name(v->exit_reason), (unsigned long long)v->exit_qualification,
+           v->exit_reason, reason_name(v->exit_reason), (unsigned long long)vmcs_read(VMCS_EXIT_QUALIFICATION),
            (unsigned long long)vmcs_read(VMCS_GUEST_RIP));
 }
 

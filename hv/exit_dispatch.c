@@ -113,7 +113,6 @@ void vmexit_dispatch(struct guest_regs *regs, struct vcpu *v)
     v->regs = regs;
     v->exit_reason = basic;
     v->exit_tsc = start;
-    v->exit_qualification = vmcs_read(VMCS_EXIT_QUALIFICATION);
 
     exit_handler handler = basic < EXIT_REASON_COUNT ? handlers[basic] : NULL;
     if (!handler) {

@@ -18,53 +18,44 @@ static inline void shard_add(u64 *slot, u64 delta)
 
 void exit_stats_count(struct exit_stats *s, u32 vcpu, u32 reason)
 {
-    if (vcpu < s->nr_vcpus && reason < EXIT_REASON_COUNT)
+    if (vcpu < s->nr_vcpus && reason < EXIT_REASON_COUNT) {
         shard_add(&s->shard[vcpu].count[reason], 1);
+        shard_add(&s->shard[vcpu].total_count, 1);
+    }
 }
 
 void exit_stats_add_cycles(struct exit_stats *s, u32 vcpu, u32 reason, u64 cycles)
 {
-    if (vcpu < s->nr_vcpus && reason < EXIT_REASON_COUNT)
+    if (vcpu < s->nr_vcpus && reason < EXIT_REASON_COUNT) {
         shard_add(&s->shard[vcpu].cycles[reason], cycles);
+        shard_add(&s->shard[vcpu].total_cycles, cycles);
+    }
 }
 
-static u64 sum_column(const struct exit_stats *s, size_t offset, u32 reason)
+static u64 sum_field(const struct exit_stats *s, size_t offset)
 {
     u64 sum = 0;
-    for (u32 v = 0; v < s->nr_vcpus; v++) {
-        const u64 *col = (const u64 *)((const u8 *)&s->shard[v] + offset);
-        sum += __atomic_load_n(&col[reason], __ATOMIC_RELAXED);
-    }
+    for (u32 v = 0; v < s->nr_vcpus; v++)
+        sum += __atomic_load_n((const u64 *)((const u8 *)&s->shard[v] + offset), __ATOMIC_RELAXED);
     return sum;
 }
 
 u64 exit_stats_reason_count(const struct exit_stats *s, u32 reason)
 {
-    return reason < EXIT_REASON_COUNT ? sum_column(s, offsetof(struct exit_stats_shard, count), reason) : 0;
+    return reason < EXIT_REASON_COUNT ? sum_field(s, offsetof(struct exit_stats_shard, count) + reason * sizeof(u64)) : 0;
 }
 
 u64 exit_stats_reason_cycles(const struct exit_stats *s, u32 reason)
 {
-    return reason < EXIT_REASON_COUNT ? sum_column(s, offsetof(struct exit_stats_shard, cycles), reason) : 0;
-}
-
-static u64 sum_all(const struct exit_stats *s, size_t offset)
-{
-    u64 sum = 0;
-    for (u32 v = 0; v < s->nr_vcpus; v++) {
-        const u64 *col = (const u64 *)((const u8 *)&s->shard[v] + offset);
-        for (u32 r = 0; r < EXIT_REASON_COUNT; r++)
-            sum += __atomic_load_n(&col[r], __ATOMIC_RELAXED);
-    }
-    return sum;
+    return reason < EXIT_REASON_COUNT ? sum_field(s, offsetof(struct exit_stats_shard, cycles) + reason * sizeof(u64)) : 0;
 }
 
 u64 exit_stats_total_count(const struct exit_stats *s)
 {
-    return sum_all(s, offsetof(struct exit_stats_shard, count));
+    return sum_field(s, offsetof(struct exit_stats_shard, total_count));
 }
 
 u64 exit_stats_total_cycles(const struct exit_stats *s)
 {
-    return sum_all(s, offsetof(struct exit_stats_shard, cycles));
+    return sum_field(s, offsetof(struct exit_stats_shard, total_cycles));
 }

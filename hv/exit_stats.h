@@ -18,6 +18,9 @@
 struct exit_stats_shard {
     u64 count[EXIT_REASON_COUNT];
     u64 cycles[EXIT_REASON_COUNT];
+    /* Sums over all reasons, kept by the same writer, so the total leaf
+     * reads one value per vCPU instead of summing every reason. */
+    u64 total_count, total_cycles;
 } __attribute__((aligned(64)));
 
 struct exit_stats {

@@ -42,7 +42,6 @@ struct vcpu {
     u32 apic_id;
     struct guest_regs *regs; /* valid while an exit is being handled */
     u32 exit_reason;         /* basic reason of the exit being handled */
-    u64 exit_qualification;
     u64 exit_tsc;            /* RDTSC at the top of the dispatcher */
     volatile u32 nmi_in_root; /* an NMI arrived while in root mode */
     bool guest_nmi_pending;   /* a real NMI the guest must still receive */

@@ -72,7 +72,7 @@ static bool guest_write_cr4(u64 value)
 
 void handle_cr_access(struct vcpu *v)
 {
-    u64 q = v->exit_qualification;
+    u64 q = vmcs_read(VMCS_EXIT_QUALIFICATION);
     u32 cr = q & 0xF, type = (q >> 4) & 3, gpr = (q >> 8) & 0xF;
     bool ok = true;
 

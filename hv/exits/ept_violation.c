@@ -54,7 +54,7 @@ void handle_ept_violation(struct vcpu *v)
 {
     u64 gpa = vmcs_read(VMCS_GUEST_PHYSICAL_ADDRESS);
 
-    if ((gpa & ~0xFFFull) == hv->apic_page && (v->exit_qualification & EPT_QUAL_WRITE)) {
+    if ((gpa & ~0xFFFull) == hv->apic_page && (vmcs_read(VMCS_EXIT_QUALIFICATION) & EPT_QUAL_WRITE)) {
         emulate_apic_store(v, gpa);
         return;
     }

@@ -45,7 +45,7 @@ void handle_init_signal(struct vcpu *v)
 
 void handle_sipi(struct vcpu *v)
 {
-    u32 vector = v->exit_qualification & 0xFF;
+    u32 vector = vmcs_read(VMCS_EXIT_QUALIFICATION) & 0xFF;
     vmcs_start_at_sipi_vector(vector);
     v->sipi_entry_pending = true;
     v->sipi_cs_base = (u64)vector << 12;

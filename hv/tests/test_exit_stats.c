@@ -63,11 +63,11 @@ TEST(stats_exact_sums_across_shards)
 TEST(stats_beyond_32_bits)
 {
     exit_stats_reset(&st, 2);
-    st.shard[0].count[10] = 0xFFFFFFFFull;
+    st.shard[0].count[10] = st.shard[0].total_count = 0xFFFFFFFFull; /* as if counted */
     exit_stats_count(&st, 0, 10);
     CHECK_EQ(st.shard[0].count[10], 0x100000000ull, "count carries past 2^32");
     CHECK_EQ(exit_stats_reason_count(&st, 10), 0x100000000ull, "reason count 2^32");
-    st.shard[1].count[10] = 0xFFFFFFFFull;
+    st.shard[1].count[10] = st.shard[1].total_count = 0xFFFFFFFFull;
     CHECK_EQ(exit_stats_reason_count(&st, 10), 0x1FFFFFFFFull, "sum of two shards past 2^32");
     CHECK_EQ(exit_stats_total_count(&st), 0x1FFFFFFFFull, "total past 2^32");
     exit_stats_add_cycles(&st, 1, 48, 0xFFFFFFFFFFull);
@@ -192,4 +192,32 @@ TEST(stats_concurrent_writers_and_reader)
         for (u32 i = 0; i < n; i++)
             CHECK_EQ(st.shard[i].count[10] + st.shard[i].count[48], PER_WRITER, "%u writers: shard %u", n, i);
     }
+}
+
+TEST(stats_totals_match_reasons)
+{
+    /* The per-shard totals the total leaf reads must equal the sum over
+     * reasons after any sequence of updates through the API. */
+    exit_stats_reset(&st, 3);
+    u64 seed = 12345, want_count = 0, want_cycles = 0;
+    for (u32 i = 0; i < 10000; i++) {
+        seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+        u32 vcpu = (u32)(seed >> 33) % 4, reason = (u32)(seed >> 40) % (EXIT_REASON_COUNT + 5);
+        u64 cycles = (seed >> 20) & 0xFFFF;
+        exit_stats_count(&st, vcpu, reason);
+        exit_stats_add_cycles(&st, vcpu, reason, cycles);
+        if (vcpu < 3 && reason < EXIT_REASON_COUNT) {
+            want_count++;
+            want_cycles += cycles;
+        }
+    }
+    u64 sum_count = 0, sum_cycles = 0;
+    for (u32 r = 0; r < EXIT_REASON_COUNT; r++) {
+        sum_count += exit_stats_reason_count(&st, r);
+        sum_cycles += exit_stats_reason_cycles(&st, r);
+    }
+    CHECK_EQ(exit_stats_total_count(&st), want_count, "total count = in-range updates");
+    CHECK_EQ(exit_stats_total_count(&st), sum_count, "total count = sum over reasons");
+    CHECK_EQ(exit_stats_total_cycles(&st), want_cycles, "total cycles = in-range updates");
+    CHECK_EQ(exit_stats_total_cycles(&st), sum_cycles, "total cycles = sum over reasons");
 }

@@ -37,8 +37,12 @@ static void setup(void)
                 c += 0x100000000ull * (v + 1);       /* counts past 2^32 */
             if (r % 3 == 0 || r % 5 == 0)
                 y += 0x3000000000ull * (r + v + 1);  /* cycles past 2^32 */
+            /* Fixtures are written into the shards directly, totals included,
+             * as the single writer of each shard would have left them. */
             stats.shard[v].count[r] = c;
             stats.shard[v].cycles[r] = y;
+            stats.shard[v].total_count += c;
+            stats.shard[v].total_cycles += y;
             ref_count[r] += c;
             ref_cycles[r] += y;
         }
@@ -207,8 +211,8 @@ TEST(leaf_totals)
 
     /* Exactly 2^32 + 5 exits: EAX shows 5. */
     exit_stats_reset(&stats, 1);
-    stats.shard[0].count[10] = 0x100000005ull;
-    stats.shard[0].cycles[10] = 0x123456789Aull;
+    stats.shard[0].count[10] = stats.shard[0].total_count = 0x100000005ull;
+    stats.shard[0].cycles[10] = stats.shard[0].total_cycles = 0x123456789Aull;
     struct cpuid_regs w2 = { 5, 0x12, 0x3456789Au, 0 };
     CHECK_REGS(ask(0x4FFFFFFFu, 0), w2, "count 2^32+5 truncates to 5");
     struct cpuid_regs w3 = { 0, 1, 5, 0 };
