@@ -20,15 +20,14 @@ void handle_cpuid(struct vcpu *v)
         exv_leaf_answer(leaf, subleaf, &env, &r);
     } else {
         cpuid_ex(leaf, subleaf, &r);
-        u64 guest_cr4 = vmcs_read(VMCS_GUEST_CR4);
         if (leaf == 1) {
             r.ecx &= ~(CPUID1_ECX_VMX | CPUID1_ECX_SMX | CPUID1_ECX_OSXSAVE);
             r.ecx |= CPUID1_ECX_HYPERVISOR;
-            if (guest_cr4 & CR4_OSXSAVE)
+            if (vmcs_read(VMCS_GUEST_CR4) & CR4_OSXSAVE)
                 r.ecx |= CPUID1_ECX_OSXSAVE;
         } else if (leaf == 7 && subleaf == 0) {
             r.ecx &= ~CPUID7_ECX_OSPKE;
-            if (guest_cr4 & CR4_PKE)
+            if (vmcs_read(VMCS_GUEST_CR4) & CR4_PKE)
                 r.ecx |= CPUID7_ECX_OSPKE;
         }
     }
