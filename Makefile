@@ -35,6 +35,7 @@ HV_ASM := $(wildcard hv/*.asm)
 BOOT_C := $(wildcard boot/*.c)
 HV_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(HV_C) $(BOOT_C)) $(patsubst %.asm,$(BUILD)/obj/%.o,$(HV_ASM))
 PROBE_OBJ := $(BUILD)/obj/guest/probe.o $(BUILD)/obj/hv/exit_names.o
+BENCH_OBJ := $(BUILD)/obj/guest/bench.o
 
 # Host-testable logic, compiled natively for the unit tests.
 HOST_SRC := hv/exit_stats.c hv/leaves.c hv/exit_names.c hv/exit_possible.c hv/fmt.c hv/insn_decode.c \
@@ -42,7 +43,7 @@ HOST_SRC := hv/exit_stats.c hv/leaves.c hv/exit_names.c hv/exit_possible.c hv/fm
 HOST_TESTS := $(wildcard hv/tests/*.c)
 HOST_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -fsanitize=address,undefined -pthread -I.
 
-.PHONY: all deps run test unit-test bench clean disk
+.PHONY: all deps run test unit-test bench report clean disk
 all: $(BUILD)/exitvisor.efi $(BUILD)/probe.efi
 
 deps:
@@ -67,6 +68,7 @@ $(BUILD)/%.so: linker.ld
 
 $(BUILD)/exitvisor.so: $(HV_OBJ)
 $(BUILD)/probe.so: $(PROBE_OBJ)
+$(BUILD)/bench.so: $(BENCH_OBJ)
 
 $(BUILD)/%.efi: $(BUILD)/%.so
 	@$(if $(Q),echo "  EFI     $@")
@@ -107,6 +109,12 @@ test: deps
 
 bench: deps
 	bash tools/bench/run.sh
+
+# ---- report: the last boot's exit table (make run) as text, CSV, JSON and a chart ----
+report: deps
+	@test -f $(BUILD)/run/serial.log || { echo "report: no $(BUILD)/run/serial.log: boot first with make run" >&2; exit 2; }
+	python3 tools/report.py $(BUILD)/run/serial.log --csv $(BUILD)/report/exits.csv \
+		--json $(BUILD)/report/exits.json --png $(BUILD)/report/exits.png
 
 clean:
 	rm -rf $(BUILD)

@@ -18,10 +18,18 @@ Robustness rules:
   * If the log holds several runs (a reboot), the last complete table and the
     last value of each single-valued line win.
 
+The probe prints two tables: the snapshot table ("probe: exit table (...)" up
+to "probe: exit table end rows=K", log.table, the one the boot checker's exact
+arithmetic uses) and, after the per-vCPU step, the final table ("probe: final
+exit table (...)" up to "probe: final exit table end rows=K",
+log.final_table: all exits since launch). Both follow the rules above, each
+in its own field.
+
 Library:
     log = parse_file("serial.log")          # or parse_text(text)
     log.require_table()                     # raises NoExitTableError with a reason
     log.table.rows[0].name, log.snapshot.t1_exits, log.vcpus, ...
+    log.final_table                         # None, or an ExitTable (check .complete)
     log.to_dict()                           # JSON-ready
 
 CLI:
@@ -86,6 +94,10 @@ class ExitTable:
     total_cycles: Optional[int] = None
     declared_rows: Optional[int] = None   # from "probe: exit table end rows=K"
     complete: bool = False                # header, total row and end line seen
+    final: bool = False                   # the final table, not the snapshot one
+    # 1-based index in SerialLog.lines of the header line (not compared: the
+    # same table read from two captures is the same table)
+    line: Optional[int] = field(default=None, compare=False)
 
     def by_reason(self) -> Dict[int, TableRow]:
         return {r.reason: r for r in self.rows}
@@ -140,8 +152,10 @@ class SerialLog:
     probe_lines: List[str] = field(default_factory=list)  # text after "probe: "
     signature: Optional[Tuple[int, int]] = None          # (ABI version, vCPUs)
     no_signature: bool = False
-    table: Optional[ExitTable] = None
+    table: Optional[ExitTable] = None                    # the snapshot table
     tables_seen: int = 0
+    final_table: Optional[ExitTable] = None              # "final exit table": all exits since launch
+    final_tables_seen: int = 0
     snapshot: Optional[Snapshot] = None
     sum_exits: Optional[int] = None
     sum_cycles: Optional[int] = None
@@ -213,6 +227,8 @@ _P_NO_SIG = re.compile(r"^no exitvisor signature at CPUID 0x40000000\b")
 _P_SIG = re.compile(r"^exitvisor signature found, ABI (\d+), (\d+) vCPUs$")
 _P_TABLE_BEGIN = re.compile(r"^exit table \(")
 _P_TABLE_END = re.compile(r"^exit table end rows=(\d+)$")
+_P_FINAL_BEGIN = re.compile(r"^final exit table \(")
+_P_FINAL_END = re.compile(r"^final exit table end rows=(\d+)$")
 _P_SNAPSHOT = re.compile(
     r"^snapshot t1_exits=(\d+) t1_cycles=(\d+) t2_exits=(\d+) t2_cycles=(\d+)"
     r" reasons=(\d+) queries_between=(\d+)$")
@@ -314,19 +330,37 @@ def _parse_hv(log: SerialLog, text: str) -> None:
         log.next_stage = (m.group(1), m.group(2))
 
 
-def _parse_probe(log: SerialLog, text: str, table: Optional[ExitTable]) -> Optional[ExitTable]:
+def _store_table(log: SerialLog, table: ExitTable) -> None:
+    """Keep a table in its field (log.table or log.final_table), unless it is
+    unfinished and the field already holds a complete one."""
+    attr = "final_table" if table.final else "table"
+    held = getattr(log, attr)
+    if table.complete or held is None or not held.complete:
+        setattr(log, attr, table)
+
+
+def _parse_probe(log: SerialLog, text: str, table: Optional[ExitTable],
+                 lineno: Optional[int] = None) -> Optional[ExitTable]:
     """Handle one probe line; returns the table being read (or None)."""
     log.probe_lines.append(text)
-    if _P_TABLE_BEGIN.match(text):
-        log.tables_seen += 1
-        return ExitTable()
+    final_begin = _P_FINAL_BEGIN.match(text)
+    if final_begin or _P_TABLE_BEGIN.match(text):
+        if table is not None:           # a table that never ended: keep it for require_table()
+            _store_table(log, table)
+        if final_begin:
+            log.final_tables_seen += 1
+        else:
+            log.tables_seen += 1
+        return ExitTable(final=bool(final_begin), line=lineno)
     m = _P_TABLE_END.match(text)
-    if m:
+    final_end = None if m else _P_FINAL_END.match(text)
+    if m or final_end:
         if table is not None:
-            table.declared_rows = int(m.group(1))
-            table.complete = table.total_exits is not None
-            if table.complete or log.table is None or not log.table.complete:
-                log.table = table
+            if table.final == bool(final_end):
+                table.declared_rows = int((m or final_end).group(1))
+                table.complete = table.total_exits is not None
+            # else: the other table's end line; this one stays unfinished
+            _store_table(log, table)
         return None
     m = _P_NO_SIG.match(text)
     if m:
@@ -414,16 +448,16 @@ def parse_text(text: str) -> SerialLog:
     lines, tail = _split_lines(text)
     log.lines, log.truncated_tail = lines, tail
     table: Optional[ExitTable] = None       # table currently being read
-    for line in lines:
+    for lineno, line in enumerate(lines, 1):
         for who, text in _segments(line):
             if who == "hv":
                 _parse_hv(log, text)
             elif who == "probe":
-                table = _parse_probe(log, text, table)
+                table = _parse_probe(log, text, table, lineno)
             elif table is not None:
                 table_line(table, text.rstrip())
-    if table is not None and (log.table is None or not log.table.complete):
-        log.table = table                   # unfinished: require_table() explains
+    if table is not None:
+        _store_table(log, table)            # unfinished: require_table() explains
     if tail is not None:
         for who, text in _segments(tail):
             if who == "hv" and any(p.match(text) for p in _TAIL_SAFE_HV):
