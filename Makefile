@@ -31,7 +31,7 @@ EFI_SECTIONS := -j .text -j .sdata -j .data -j .rodata -j .dynamic -j .dynsym -j
 	-j .rela -j .rel.* -j .rela.* -j .reloc
 
 HV_C   := $(wildcard hv/*.c hv/exits/*.c)
-HV_ASM := $(wildcard hv/*.asm)
+HV_ASM := $(wildcard hv/*.asm boot/*.asm)
 BOOT_C := $(wildcard boot/*.c)
 HV_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(HV_C) $(BOOT_C)) $(patsubst %.asm,$(BUILD)/obj/%.o,$(HV_ASM))
 PROBE_OBJ := $(BUILD)/obj/guest/probe.o $(BUILD)/obj/hv/exit_names.o

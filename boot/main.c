@@ -1,6 +1,9 @@
 /*
- * exitvisor's UEFI entry: move into runtime memory, virtualize every CPU,
- * then start the next stage (by default the probe) as a guest.
+ * exitvisor's UEFI entry: make the hypervisor's runtime copy, virtualize
+ * every CPU, then start the next stage (by default the probe) as a guest.
+ * This file runs in the original image, as the guest once its CPU is
+ * launched; it reaches the hypervisor only through the copy's entry points
+ * (IN_RUNTIME_COPY) and never touches the copy's memory from the guest.
  */
 #include <efi.h>
 #include <efilib.h>
@@ -10,8 +13,30 @@
 #include "../hv/hv.h"
 #include "../hv/log.h"
 #include "../hv/serial.h"
+#include "../hv/abi.h"
+
+extern int enter_guest_here(u32 index, hv_launch_fn launch);
 
 static EFI_MP_SERVICES_PROTOCOL *mp;
+static struct runtime_copy hv_copy;
+static hv_launch_fn launch_in_copy;
+static volatile u32 cpus_launched;
+
+/* Launch the calling CPU; on success it returns here as a guest and says so,
+ * after checking that the hypervisor answers: only exitvisor answers the
+ * signature leaf. */
+static void launch_this_cpu(u32 index)
+{
+    if (enter_guest_here(index, launch_in_copy) != 0)
+        return; /* the hypervisor logged why */
+    struct cpuid_regs sig, info;
+    cpuid_ex(EXV_LEAF_SIGNATURE, 0, &sig);
+    cpuid_ex(1, 0, &info);
+    bool ours = sig.ebx == EXV_SIG_EBX && sig.ecx == EXV_SIG_ECX && sig.edx == EXV_SIG_EDX;
+    __atomic_add_fetch(&cpus_launched, 1, __ATOMIC_ACQ_REL);
+    hv_log("cpu %u apic %u launched%s", index, info.ebx >> 24,
+           ours ? "" : " BUT CPUID 0x40000000 does not answer with the exitvisor signature");
+}
 
 /* Runs on each AP through StartupAllAPs: no UEFI calls but WhoAmI, which the
  * PI spec allows on APs. */
@@ -20,7 +45,7 @@ static VOID EFIAPI virtualize_ap(VOID *unused)
     UINTN me;
     (void)unused;
     if (!EFI_ERROR(mp->WhoAmI(mp, &me)))
-        hv_virtualize_this_cpu((u32)me);
+        launch_this_cpu((u32)me);
 }
 
 /* ---- choosing and starting the next stage ---- */
@@ -146,23 +171,25 @@ static void virtualize_all_cpus(void)
         return;
     }
     struct arena arena = { (u8 *)(UINTN)region, (u8 *)(UINTN)region + pages * PAGE_SIZE };
-    const char *why = hv_prepare(&arena, (u32)nr_cpus);
+    const char *why = IN_RUNTIME_COPY(&hv_copy, hv_prepare)(&arena, (u32)nr_cpus, (u64)(UINTN)hv_copy.base,
+                                                          hv_copy.pages);
     if (why) {
         hv_log("exitvisor " EXITVISOR_VERSION " starting on %llu CPUs", (unsigned long long)nr_cpus);
         hv_log("VMX not available: %s; starting the next stage unvirtualized", why);
         BS->FreePages(region, pages);
         return;
     }
-    hv_log_banner();
+    IN_RUNTIME_COPY(&hv_copy, hv_log_banner)();
+    launch_in_copy = IN_RUNTIME_COPY(&hv_copy, hv_launch_cpu);
     if (mp && nr_cpus > 1) {
-        if (!hv_can_virtualize_aps())
+        if (!IN_RUNTIME_COPY(&hv_copy, hv_can_virtualize_aps)())
             hv_log("APs stay unvirtualized: this CPU lacks wait-for-SIPI or unrestricted guest, so a vCPU "
                    "could not be restarted by INIT-SIPI-SIPI");
         else if (nr_enabled > 1)
             mp->StartupAllAPs(mp, virtualize_ap, TRUE, NULL, 0, NULL, NULL);
     }
-    hv_virtualize_this_cpu((u32)bsp);
-    hv_log("%u of %llu cpus launched", hv->nr_launched, (unsigned long long)nr_cpus);
+    launch_this_cpu((u32)bsp);
+    hv_log("%u of %llu cpus launched", cpus_launched, (unsigned long long)nr_cpus);
 }
 
 static EFI_STATUS exitvisor_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
@@ -182,13 +209,13 @@ static EFI_STATUS exitvisor_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
 
 EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
 {
-    EFI_STATUS result = EFI_SUCCESS;
-    EFI_STATUS s = run_from_runtime_copy(image, st, exitvisor_main, &result);
+    /* First thing: the copy must be made before any pointer in .data changes. */
+    EFI_STATUS s = copy_image_to_runtime(image, st, &hv_copy);
     if (EFI_ERROR(s)) {
         /* Nothing virtualized yet: say so on the serial line and give up. */
         serial_init();
         hv_log("cannot copy exitvisor into runtime memory: EFI status 0x%llx", (unsigned long long)s);
         return s;
     }
-    return result;
+    return exitvisor_main(image, st);
 }

@@ -7,11 +7,17 @@
  * would break host code that runs with its own identity-mapped page tables.
  * So exitvisor is an ordinary application that, first thing, copies its
  * whole loaded image into pages of type EfiRuntimeServicesCode (kept by the
- * OS, never re-relocated because no firmware driver owns them), applies its
- * own ELF relocations (R_X86_64_RELATIVE, the only kind a gnu-efi image has)
- * for the new base, and continues there. Everything after this runs from
- * memory the OS will leave alone; the original image just returns when the
- * next stage does.
+ * OS, never re-relocated because no firmware driver owns them) and applies
+ * its own ELF relocations (R_X86_64_RELATIVE, the only kind a gnu-efi image
+ * has) for the new base.
+ *
+ * Two instances of the same code then have two jobs. The copy is the
+ * hypervisor: boot code calls into it only to prepare and to launch a CPU,
+ * and every VM exit runs there. The original keeps running the boot code
+ * (next-stage choice, MP services, chain-loading) as the guest, before and
+ * after each CPU is launched. So no guest ever needs the copy, and EPT can
+ * make it unreachable (hv/ept.c); the original is just firmware-owned
+ * memory that returns to the OS like any application's.
  */
 #include <efi.h>
 #include <efilib.h>
@@ -51,8 +57,7 @@ static EFI_STATUS apply_relocations(UINT8 *new_base, UINT8 *old_base)
     return EFI_SUCCESS;
 }
 
-EFI_STATUS run_from_runtime_copy(EFI_HANDLE image, EFI_SYSTEM_TABLE *st, image_entry entry,
-                                 EFI_STATUS *entry_status)
+EFI_STATUS copy_image_to_runtime(EFI_HANDLE image, EFI_SYSTEM_TABLE *st, struct runtime_copy *out)
 {
     static EFI_GUID loaded_image_guid = LOADED_IMAGE_PROTOCOL;
     EFI_LOADED_IMAGE *li = NULL;
@@ -74,7 +79,8 @@ EFI_STATUS run_from_runtime_copy(EFI_HANDLE image, EFI_SYSTEM_TABLE *st, image_e
     s = apply_relocations(new_base, old_base);
     if (EFI_ERROR(s))
         return s;
-    image_entry moved = (image_entry)(new_base + ((UINT8 *)entry - old_base));
-    *entry_status = moved(image, st);
+    out->base = new_base;
+    out->pages = pages;
+    out->delta = new_base - old_base;
     return EFI_SUCCESS;
 }

@@ -15,7 +15,17 @@
  * EBX bit i = the SDM defines reason 32n+i, ECX = EDX = 0. It tells a zero
  * count of a possible reason apart from an impossible one. */
 #define EXV_LEAF_REASON_MAP     0x40000002u
-#define EXV_LEAF_HV_MAX         EXV_LEAF_REASON_MAP
+/* CPUID.0x40000003, ECX = n: the n-th memory range exitvisor keeps for
+ * itself, which EPT makes unreachable from every guest. EAX:EBX = base
+ * (low:high 32 bits), ECX = size in 4-KiB pages, EDX = kind (below);
+ * all zero past the last range. A guest access to one of these ranges
+ * gets #GP(0) and changes nothing. */
+#define EXV_LEAF_HV_MEMORY      0x40000003u
+#define EXV_MEMORY_NONE         0u
+#define EXV_MEMORY_CODE         1u  /* the hypervisor's image (code and its globals) */
+#define EXV_MEMORY_DATA         2u  /* VMCS, stacks, page tables, EPT, per-CPU state */
+#define EXV_MEMORY_COUNTERS     3u  /* the exit counters (inside the data range) */
+#define EXV_LEAF_HV_MAX         EXV_LEAF_HV_MEMORY
 #define EXV_SIGNATURE           "exitvisor\0\0\0"   /* 12 bytes, EBX, ECX, EDX */
 #define EXV_SIG_EBX             0x74697865u         /* "exit" */
 #define EXV_SIG_ECX             0x6f736976u         /* "viso" */

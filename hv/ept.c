@@ -5,7 +5,9 @@
  * a 2-MiB page where the MTRRs are uniform over it, else 4-KiB pages. The
  * guest's PAT still applies on top (ignore-PAT = 0), as on bare metal.
  * One page is read-only: the local APIC's, so vCPU-to-vCPU INIT/SIPI can be
- * caught at the sender (hv/ipi.c).
+ * caught at the sender (hv/ipi.c). The hypervisor's own memory (its image
+ * copy and every page it allocated: VMCS, stacks, tables, EPT, counters) is
+ * not present at all, so no guest can read or change it.
  */
 #include "ept.h"
 #include "arch/msr.h"
@@ -46,6 +48,23 @@ void mtrr_read_state(struct mtrr_state *s)
     }
 }
 
+/* How [base, base + size) meets the hypervisor's own memory. */
+enum overlap { OUTSIDE, INSIDE, PARTLY };
+
+static enum overlap hv_memory_overlap(const struct hv_state *h, u64 base, u64 size)
+{
+    enum overlap result = OUTSIDE;
+    for (u32 i = 0; i < h->nr_memory; i++) {
+        u64 start = h->memory[i].base, end = start + h->memory[i].pages * PAGE_SIZE;
+        if (end <= base || start >= base + size)
+            continue;
+        if (start <= base && end >= base + size)
+            return INSIDE;
+        result = PARTLY;
+    }
+    return result;
+}
+
 const char *ept_build_identity_map(struct hv_state *h, struct arena *a, const struct mtrr_state *mtrr)
 {
     u64 top = mtrr->address_mask + 1;
@@ -67,7 +86,12 @@ const char *ept_build_identity_map(struct hv_state *h, struct arena *a, const st
             u64 base = (g << 30) | (m << 21);
             u8 type;
             bool holds_apic = h->apic_page >= base && h->apic_page < base + (1ull << 21);
-            if (!holds_apic && mtrr_range_uniform(mtrr, base, 1ull << 21, &type)) {
+            enum overlap hidden = hv_memory_overlap(h, base, 1ull << 21);
+            if (hidden == INSIDE) {
+                pd[m] = 0; /* the hypervisor's own memory: not present for any guest */
+                continue;
+            }
+            if (!holds_apic && hidden == OUTSIDE && mtrr_range_uniform(mtrr, base, 1ull << 21, &type)) {
                 pd[m] = base | EPT_RWX | EPT_LARGE | ((u64)type << EPT_MEMTYPE_SHIFT);
                 continue;
             }
@@ -79,6 +103,10 @@ const char *ept_build_identity_map(struct hv_state *h, struct arena *a, const st
                 /* The local APIC page is read-only so that ICR writes exit
                  * (hv/ipi.c); its memory type stays what the MTRRs say (UC). */
                 u64 access = pa == h->apic_page ? EPT_READ : EPT_RWX;
+                if (hv_memory_overlap(h, pa, PAGE_SIZE) != OUTSIDE) {
+                    pt[p] = 0; /* the hypervisor's own page */
+                    continue;
+                }
                 pt[p] = pa | access | ((u64)mtrr_type_of_page(mtrr, pa) << EPT_MEMTYPE_SHIFT);
             }
             pd[m] = (u64)(uintptr_t)pt | EPT_RWX;

@@ -15,7 +15,7 @@
 
 struct hv_state *hv;
 
-extern int vmx_launch_here(u64 rsp_field, u64 rip_field, u64 rflags_field);
+extern int vmx_launch(void);
 int exit_dispatch_self_check(void);
 
 #define PAGES(bytes) (((bytes) + PAGE_SIZE - 1) / PAGE_SIZE)
@@ -30,9 +30,10 @@ u64 hv_pages_needed(u32 nr_cpus)
            (u64)VCPU_PAGES * nr_cpus;
 }
 
-const char *hv_prepare(struct arena *a, u32 nr_cpus)
+const char *hv_prepare(struct arena *a, u32 nr_cpus, u64 image_base, u64 image_pages)
 {
     const char *why;
+    u64 arena_base = (u64)(uintptr_t)a->next, arena_pages = (u64)(a->end - a->next) / PAGE_SIZE;
 
     if (nr_cpus > EXV_MAX_VCPUS)
         nr_cpus = EXV_MAX_VCPUS;
@@ -55,6 +56,11 @@ const char *hv_prepare(struct arena *a, u32 nr_cpus)
     if (!hv->vcpus || !hv->stats || !hv->msr_bitmap)
         return "out of memory for per-CPU state";
     exit_stats_reset(hv->stats, nr_cpus);
+    hv->memory[0] = (struct hv_memory_range){ image_base, image_pages, EXV_MEMORY_CODE };
+    hv->memory[1] = (struct hv_memory_range){ arena_base, arena_pages, EXV_MEMORY_DATA };
+    hv->memory[2] = (struct hv_memory_range){ (u64)(uintptr_t)hv->stats, PAGES(sizeof(struct exit_stats)),
+                                              EXV_MEMORY_COUNTERS };
+    hv->nr_memory = 3;
     msr_bitmap_init(hv->msr_bitmap);
     if ((why = host_tables_build_shared(hv, a)))
         return why;
@@ -122,7 +128,7 @@ static void leave_vmx(void)
     write_cr4(read_cr4() & ~CR4_VMXE);
 }
 
-bool hv_virtualize_this_cpu(u32 index)
+int hv_launch_cpu(u32 index, u64 guest_rip, u64 guest_rsp, u64 guest_rflags)
 {
     struct vcpu *v = &hv->vcpus[index];
     const char *why = vmx_enable_on_this_cpu();
@@ -133,7 +139,7 @@ bool hv_virtualize_this_cpu(u32 index)
     v->apic_id = r.ebx >> 24;
     if (why) {
         hv_log("cpu %u apic %u not virtualized: %s", index, v->apic_id, why);
-        return false;
+        return 1;
     }
     /* VMXON needs CR0/CR4 inside the fixed bits (SDM 24.8), CR4.VMXE among them. */
     write_cr0((read_cr0() | hv->cr0_fixed0) & hv->cr0_fixed1);
@@ -144,14 +150,14 @@ bool hv_virtualize_this_cpu(u32 index)
     if ((st = vmxon((u64)(uintptr_t)v->vmxon_region)) != VMX_OK) {
         hv_log("cpu %u VMXON failed (%s)", index, st == VMX_FAIL_INVALID ? "VMfailInvalid" : "VMfailValid");
         write_cr4(read_cr4() & ~CR4_VMXE);
-        return false;
+        return 1;
     }
     if ((st = vmclear((u64)(uintptr_t)v->vmcs)) != VMX_OK || (st = vmptrld((u64)(uintptr_t)v->vmcs)) != VMX_OK) {
         u32 err = st == VMX_FAIL_VALID ? vmcs_instruction_error() : 0;
         hv_log("cpu %u VMCLEAR/VMPTRLD failed: VM-instruction error %u (%s)", index, err,
                vmx_instruction_error_text(err));
         leave_vmx();
-        return false;
+        return 1;
     }
     if (hv->proc2_ctls & PROC2_ENABLE_EPT) {
         /* Drop any translations cached for this EPTP by an earlier user. */
@@ -160,35 +166,28 @@ bool hv_virtualize_this_cpu(u32 index)
     }
     host_tables_build_cpu(v);
     u32 failures_before = vmcs_failures();
-    vmcs_setup_for_launch(v);
+    vmcs_setup_for_launch(v, guest_rip, guest_rsp, guest_rflags);
     if (vmcs_failures() != failures_before) {
         hv_log("cpu %u not launched: VMCS setup failed (see above)", index);
         leave_vmx();
-        return false;
+        return 1;
     }
     if (!__atomic_exchange_n(&hv->controls_ready, 1, __ATOMIC_ACQ_REL))
         record_controls();
 
-    int rc = vmx_launch_here(VMCS_GUEST_RSP, VMCS_GUEST_RIP, VMCS_GUEST_RFLAGS);
-    if (rc == 0) {
-        /* From here on this CPU runs as a guest. Prove it: only exitvisor
-         * answers the signature leaf. */
-        struct cpuid_regs sig;
-        cpuid_ex(EXV_LEAF_SIGNATURE, 0, &sig);
-        bool ours = sig.ebx == EXV_SIG_EBX && sig.ecx == EXV_SIG_ECX && sig.edx == EXV_SIG_EDX;
-        v->launched = true;
-        __atomic_add_fetch(&hv->nr_launched, 1, __ATOMIC_ACQ_REL);
-        hv_log("cpu %u apic %u launched%s", index, v->apic_id,
-               ours ? "" : " BUT CPUID 0x40000000 does not answer with the exitvisor signature");
-        return true;
-    }
+    /* Counted as launched before the entry: once in the guest, this CPU
+     * never touches hypervisor memory again (EPT hides it). */
+    v->launched = true;
+    __atomic_add_fetch(&hv->nr_launched, 1, __ATOMIC_ACQ_REL);
+    int rc = vmx_launch(); /* returns only on failure */
+    v->launched = false;
+    __atomic_sub_fetch(&hv->nr_launched, 1, __ATOMIC_ACQ_REL);
     if (rc == 2) {
         u32 err = vmcs_instruction_error();
         hv_log("cpu %u VMLAUNCH failed: VM-instruction error %u (%s)", index, err, vmx_instruction_error_text(err));
     } else {
-        hv_log("cpu %u VMLAUNCH failed: %s", index,
-               rc == 1 ? "VMfailInvalid (no current VMCS)" : "writing guest RSP/RIP/RFLAGS failed");
+        hv_log("cpu %u VMLAUNCH failed: VMfailInvalid (no current VMCS)", index);
     }
     leave_vmx();
-    return false;
+    return rc;
 }

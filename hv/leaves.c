@@ -81,6 +81,14 @@ void exv_leaf_answer(u32 leaf, u32 ecx, const struct leaf_env *env, struct cpuid
         set(out, possible, defined, 0, 0);
         break;
     }
+    case EXV_LEAF_HV_MEMORY:
+        if (ecx < env->nr_memory) {
+            const struct hv_memory_range *m = &env->memory[ecx];
+            set(out, (u32)m->base, (u32)(m->base >> 32), (u32)m->pages, m->kind);
+        } else {
+            set(out, 0, 0, 0, 0);
+        }
+        break;
     case EXV_LEAF_TOTALS:
         count = exit_stats_total_count(env->stats);
         cycles = exit_stats_total_cycles(env->stats);

@@ -9,10 +9,18 @@
 #include "exit_stats.h"
 #include "arch/x86.h"
 
+/* A memory range the hypervisor keeps for itself (leaf 0x40000003). */
+struct hv_memory_range {
+    u64 base, pages;
+    u32 kind; /* EXV_MEMORY_* */
+};
+
 struct leaf_env {
     const struct exit_stats *stats;
     const bool *possible;     /* possible[r], r < EXIT_REASON_COUNT, from the controls in force */
     u32 vcpus_launched;
+    const struct hv_memory_range *memory;
+    u32 nr_memory;
 };
 
 /* True for every leaf this file answers (the whole hypervisor range). */

@@ -4,6 +4,7 @@
 #include "types.h"
 #include "exit_stats.h"
 #include "exit_possible.h"
+#include "leaves.h"
 #include "arch/x86.h"
 
 /* Guest general-purpose registers, saved by vmexit_entry (hv/vmx_entry.asm)
@@ -79,6 +80,8 @@ struct hv_state {
     u64 host_cr3;
     u64 ept_pointer;
     u64 apic_page;                /* xAPIC MMIO page, write-protected in EPT */
+    struct hv_memory_range memory[3]; /* code, data, counters: hidden from guests by EPT */
+    u32 nr_memory;
     u8 *msr_bitmap;
     void *host_idt;               /* 256 x 16-byte gates */
 };

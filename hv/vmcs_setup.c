@@ -3,9 +3,9 @@
  * SDM's order (Vol. 3D Appendix B): 16-bit, 64-bit, 32-bit, natural width;
  * within each, control, guest-state, host-state.
  *
- * The guest state is this CPU's own state at the time of the call: the CPU
- * continues in VMX non-root mode exactly where it was (vmx_launch_here sets
- * RSP, RIP and RFLAGS at the last moment).
+ * The guest state is this CPU's own state at the time of the call; RIP, RSP
+ * and RFLAGS are where boot/enter_guest.asm wants the guest to resume, so
+ * the CPU continues in VMX non-root mode where it left the boot code.
  */
 #include "vmcs_setup.h"
 #include "vmcs.h"
@@ -52,7 +52,7 @@ static void read_segment(u16 selector, const struct descriptor_table_reg *gdtr, 
         vmcs_write(VMCS_GUEST_##SEG##_AR, (seg).access_rights);               \
     } while (0)
 
-void vmcs_setup_for_launch(struct vcpu *v)
+void vmcs_setup_for_launch(struct vcpu *v, u64 guest_rip, u64 guest_rsp, u64 guest_rflags)
 {
     struct descriptor_table_reg gdtr, idtr;
     struct segment es, cs, ss, ds, fs, gs, ldtr, tr;
@@ -143,7 +143,9 @@ void vmcs_setup_for_launch(struct vcpu *v)
     vmcs_write(VMCS_GUEST_GDTR_BASE, gdtr.base);
     vmcs_write(VMCS_GUEST_IDTR_BASE, idtr.base);
     vmcs_write(VMCS_GUEST_DR7, read_dr7());
-    /* GUEST_RSP, GUEST_RIP, GUEST_RFLAGS: written by vmx_launch_here. */
+    vmcs_write(VMCS_GUEST_RSP, guest_rsp);
+    vmcs_write(VMCS_GUEST_RIP, guest_rip);
+    vmcs_write(VMCS_GUEST_RFLAGS, guest_rflags);
     vmcs_write(VMCS_GUEST_PENDING_DBG, 0);
     vmcs_write(VMCS_GUEST_SYSENTER_ESP, rdmsr(MSR_IA32_SYSENTER_ESP));
     vmcs_write(VMCS_GUEST_SYSENTER_EIP, rdmsr(MSR_IA32_SYSENTER_EIP));

@@ -1,9 +1,11 @@
 /*
  * EPT violations. The identity map grants everything except writes to the
- * local APIC page, so the only expected violation is a guest store to the
- * APIC: decode it, let hv/ipi.c take INIT/SIPI aimed at vCPUs, perform
- * every other store on the real APIC, and skip the instruction. Anything
- * else is a hypervisor bug and stops the vCPU with its state shown.
+ * local APIC page and any access to the hypervisor's own memory.
+ *  - A store to the APIC: decode it, let hv/ipi.c take INIT/SIPI aimed at
+ *    vCPUs, perform every other store on the real APIC, skip the instruction.
+ *  - An access to hypervisor memory: the guest gets #GP(0) at that
+ *    instruction and nothing changes, whatever it tried.
+ * Anything else is a hypervisor bug and stops the vCPU with its state shown.
  */
 #include "handlers.h"
 #include "../guest.h"
@@ -58,7 +60,20 @@ void handle_ept_violation(struct vcpu *v)
         emulate_apic_store(v, gpa);
         return;
     }
+    for (u32 i = 0; i < hv->nr_memory; i++) {
+        const struct hv_memory_range *m = &hv->memory[i];
+        if (gpa - m->base < m->pages * PAGE_SIZE) {
+            /* Logged a bounded number of times: a hostile guest could loop. */
+            static u32 reported;
+            if (__atomic_fetch_add(&reported, 1, __ATOMIC_RELAXED) < 8)
+                hv_log("cpu %u guest access to hypervisor memory at 0x%llx (rip 0x%llx): #GP", v->index,
+                       (unsigned long long)gpa, (unsigned long long)vmcs_read(VMCS_GUEST_RIP));
+            guest_inject_gp0();
+            return;
+        }
+    }
     log_exit(v, "EPT violation");
     hv_log("cpu %u   guest-physical address 0x%llx", v->index, (unsigned long long)gpa);
-    vcpu_stop(v, "EPT violation outside the local APIC page: the identity map should allow this access");
+    vcpu_stop(v, "EPT violation outside the local APIC page and the hypervisor's memory: the identity map should "
+                 "allow this access");
 }

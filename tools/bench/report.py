@@ -174,6 +174,10 @@ def main():
         res["json"] = path
 
     hv_runs = [n for n in order if runs[n].get("hypervisor")]
+    if not any(runs[n]["done"] for n in order):
+        for b in bad:
+            print("bench: FAILED " + b)
+        return 1
     cpu_model = runs[order[0]]["cpu_model"]
     print(f"engine {a.engine}, cpu model {cpu_model}, commit {a.commit}{' (dirty)' if a.dirty == '1' else ''},"
           f" {a.timestamp}; R=31 runs of K=2000 ops; ticks = guest TSC ticks")
@@ -267,7 +271,10 @@ def main():
 
     # Repeatability: the 1-vCPU bench twice.
     a1, a2 = runs.get("hv-1cpu"), runs.get("hv-1cpu-repeat")
-    if a1 and a2:
+    if a1 and a2 and not (a1["done"] and a2["done"]):
+        print("repeatability (hv-1cpu twice): not available (a run did not finish)")
+        print()
+    elif a1 and a2:
         diffs = []
         for t in TESTS:
             for key in ("median", "min", "max", "p10", "p90"):

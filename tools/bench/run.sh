@@ -128,7 +128,7 @@ for engine in "${engine_list[@]}"; do
         read -r st _ < "$edir/$name/exit.txt" 2>/dev/null || st=missing
         if [ "$st" != 0 ]; then
             failed=1
-            echo "bench: $engine $name failed (status $st); logs in $edir/$name (run.out, serial.txt, bochs.log)"
+            echo "bench: $engine $name failed (status $st); logs in $edir/$name (run.out, serial.txt, $([ "$engine" = bochs ] && echo bochs.log || echo qemu.log))"
         fi
     done
     echo "bench: $engine boots took $(( $(date +%s) - start )) s wall clock"
