@@ -18,7 +18,13 @@ static struct exit_stats stats;
 static bool possible[EXIT_REASON_COUNT];
 static u64 ref_count[EXIT_REASON_COUNT], ref_cycles[EXIT_REASON_COUNT];
 static u64 ref_total_count, ref_total_cycles;
-static struct leaf_env env = { &stats, possible, 2 };
+static const struct hv_memory_range memory[3] = {
+    { 0x1F800000ull, 40, EXV_MEMORY_CODE },
+    { 0x123456789000ull, 1200, EXV_MEMORY_DATA },
+    { 0x123456790000ull, 21, EXV_MEMORY_COUNTERS },
+};
+static struct leaf_env env = { .stats = &stats, .possible = possible, .vcpus_launched = 2, .memory = memory,
+                               .nr_memory = 3 };
 
 /* Stats with distinct values per reason, some beyond 32 bits, on 3 shards,
  * and garbage in a shard beyond nr_vcpus that must not be summed. Every
@@ -142,7 +148,7 @@ TEST(leaf_signature)
         memcpy(sig + 8, &r.edx, 4);
         CHECK(memcmp(sig, "exitvisor\0\0\0", 12) == 0, "EBX:ECX:EDX spell \"exitvisor\" + 3 NULs (ecx=%#x), got \"%.12s\"",
               ecxs[i], sig);
-        CHECK_EQ(r.eax, 0x40000002u, "EAX = highest hypervisor leaf (ecx=%#x)", ecxs[i]);
+        CHECK_EQ(r.eax, 0x40000003u, "EAX = highest hypervisor leaf (ecx=%#x)", ecxs[i]);
     }
     CHECK(memcmp(EXV_SIGNATURE, "exitvisor\0\0\0", 12) == 0, "EXV_SIGNATURE");
 }
@@ -309,7 +315,7 @@ TEST(leaf_reserved_range_is_zero)
 {
     setup();
     struct cpuid_regs zero = { 0, 0, 0, 0 };
-    const u32 edge[] = { 0x40000003u, 0x40000004u, 0x400000FFu, 0x40000100u, 0x40001000u, 0x41000000u,
+    const u32 edge[] = { 0x40000004u, 0x40000005u, 0x400000FFu, 0x40000100u, 0x40001000u, 0x41000000u,
                          0x4FFFFFF0u, 0x4FFFFFFAu, 0x4FFFFFFBu };
     for (size_t i = 0; i < sizeof(edge) / sizeof(edge[0]); i++) {
         CHECK_REGS(ask(edge[i], 0), zero, "reserved leaf %#x ecx=0", edge[i]);
@@ -319,11 +325,31 @@ TEST(leaf_reserved_range_is_zero)
     u64 seed = 42;
     int bad = 0;
     for (int i = 0; i < 5000; i++) {
-        u32 leaf = 0x40000003u + (u32)(test_rand64(&seed) % (0x4FFFFFFBu - 0x40000003u + 1));
+        u32 leaf = 0x40000004u + (u32)(test_rand64(&seed) % (0x4FFFFFFBu - 0x40000004u + 1));
         u32 ecx = (u32)test_rand64(&seed);
         struct cpuid_regs g = ask(leaf, ecx);
         if (!same(g, zero) && bad++ < 5)
             CHECK_REGS(g, zero, "random reserved leaf %#x ecx=%#x", leaf, ecx);
     }
     CHECK(bad == 0, "%d of 5000 random reserved leaves were not all zero", bad);
+}
+
+TEST(leaf_hv_memory)
+{
+    struct cpuid_regs r;
+    exv_leaf_answer(0x40000003u, 0, &env, &r);
+    CHECK(r.eax == 0x1F800000u && r.ebx == 0 && r.ecx == 40 && r.edx == EXV_MEMORY_CODE, "range 0: code");
+    exv_leaf_answer(0x40000003u, 1, &env, &r);
+    CHECK(r.eax == 0x56789000u && r.ebx == 0x1234u && r.ecx == 1200 && r.edx == EXV_MEMORY_DATA,
+          "range 1: data, base above 4 GiB split EAX:EBX");
+    exv_leaf_answer(0x40000003u, 2, &env, &r);
+    CHECK(r.edx == EXV_MEMORY_COUNTERS && r.ecx == 21, "range 2: counters");
+    static const unsigned past[] = { 3, 4, 100, 0xFFFFFFFFu };
+    for (unsigned i = 0; i < sizeof(past) / sizeof(past[0]); i++) {
+        exv_leaf_answer(0x40000003u, past[i], &env, &r);
+        CHECK(r.eax == 0 && r.ebx == 0 && r.ecx == 0 && r.edx == EXV_MEMORY_NONE, "ECX=%u past the last range: zeros",
+              past[i]);
+    }
+    exv_leaf_answer(0x40000000u, 0, &env, &r);
+    CHECK_EQ(r.eax, 0x40000003u, "0x40000000 announces 0x40000003 as the highest hypervisor leaf");
 }
