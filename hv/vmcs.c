@@ -12,7 +12,7 @@ u32 vmcs_instruction_error(void)
     return (u32)e;
 }
 
-static void report(const char *op, u32 field, enum vmx_status st)
+void vmcs_report_failure(const char *op, u32 field, enum vmx_status st)
 {
     u32 err = st == VMX_FAIL_VALID ? vmcs_instruction_error() : 0;
     __atomic_add_fetch(&failures, 1, __ATOMIC_RELAXED);
@@ -21,22 +21,6 @@ static void report(const char *op, u32 field, enum vmx_status st)
                vmx_instruction_error_text(err));
     else
         hv_log("%s of VMCS field 0x%04x failed: VMfailInvalid (no current VMCS)", op, field);
-}
-
-void vmcs_write(u32 field, u64 value)
-{
-    enum vmx_status st = vmwrite_checked(field, value);
-    if (st != VMX_OK)
-        report("VMWRITE", field, st);
-}
-
-u64 vmcs_read(u32 field)
-{
-    u64 v = 0;
-    enum vmx_status st = vmread_checked(field, &v);
-    if (st != VMX_OK)
-        report("VMREAD", field, st);
-    return v;
 }
 
 u32 vmcs_failures(void)

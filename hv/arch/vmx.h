@@ -9,48 +9,47 @@
 
 enum vmx_status { VMX_OK = 0, VMX_FAIL_INVALID = 1, VMX_FAIL_VALID = 2 };
 
-/* "setna" captures CF|ZF; "setc" tells which one. */
+/* CF and ZF come straight out of the instruction as GCC flag outputs. */
 #define VMX_STATUS_FROM_FLAGS(cf, zf) ((cf) ? VMX_FAIL_INVALID : (zf) ? VMX_FAIL_VALID : VMX_OK)
 
 static inline enum vmx_status vmxon(u64 pa)
 {
-    u8 cf, zf;
-    __asm__ volatile("vmxon %2; setc %0; setz %1" : "=qm"(cf), "=qm"(zf) : "m"(pa) : "cc", "memory");
+    bool cf, zf;
+    __asm__ volatile("vmxon %2" : "=@ccc"(cf), "=@ccz"(zf) : "m"(pa) : "memory");
     return VMX_STATUS_FROM_FLAGS(cf, zf);
 }
 
 static inline enum vmx_status vmclear(u64 pa)
 {
-    u8 cf, zf;
-    __asm__ volatile("vmclear %2; setc %0; setz %1" : "=qm"(cf), "=qm"(zf) : "m"(pa) : "cc", "memory");
+    bool cf, zf;
+    __asm__ volatile("vmclear %2" : "=@ccc"(cf), "=@ccz"(zf) : "m"(pa) : "memory");
     return VMX_STATUS_FROM_FLAGS(cf, zf);
 }
 
 static inline enum vmx_status vmptrld(u64 pa)
 {
-    u8 cf, zf;
-    __asm__ volatile("vmptrld %2; setc %0; setz %1" : "=qm"(cf), "=qm"(zf) : "m"(pa) : "cc", "memory");
+    bool cf, zf;
+    __asm__ volatile("vmptrld %2" : "=@ccc"(cf), "=@ccz"(zf) : "m"(pa) : "memory");
     return VMX_STATUS_FROM_FLAGS(cf, zf);
 }
 
 static inline enum vmx_status vmwrite_checked(u64 field, u64 value)
 {
-    u8 cf, zf;
-    __asm__ volatile("vmwrite %3, %2; setc %0; setz %1"
-                     : "=qm"(cf), "=qm"(zf)
+    bool cf, zf;
+    __asm__ volatile("vmwrite %3, %2"
+                     : "=@ccc"(cf), "=@ccz"(zf)
                      : "r"(field), "rm"(value)
-                     : "cc", "memory");
+                     : "memory");
     return VMX_STATUS_FROM_FLAGS(cf, zf);
 }
 
 static inline enum vmx_status vmread_checked(u64 field, u64 *value)
 {
-    u8 cf, zf;
+    bool cf, zf;
     u64 v = 0;
-    __asm__ volatile("vmread %3, %2; setc %0; setz %1"
-                     : "=qm"(cf), "=qm"(zf), "=rm"(v)
-                     : "r"(field)
-                     : "cc", "memory");
+    __asm__ volatile("vmread %3, %2"
+                     : "=@ccc"(cf), "=@ccz"(zf), "=rm"(v)
+                     : "r"(field));
     *value = v;
     return VMX_STATUS_FROM_FLAGS(cf, zf);
 }
@@ -59,11 +58,11 @@ struct __attribute__((packed)) invept_descriptor { u64 eptp, reserved; };
 
 static inline enum vmx_status invept(u64 type, const struct invept_descriptor *d)
 {
-    u8 cf, zf;
-    __asm__ volatile("invept %2, %3; setc %0; setz %1"
-                     : "=qm"(cf), "=qm"(zf)
+    bool cf, zf;
+    __asm__ volatile("invept %2, %3"
+                     : "=@ccc"(cf), "=@ccz"(zf)
                      : "m"(*d), "r"(type)
-                     : "cc", "memory");
+                     : "memory");
     return VMX_STATUS_FROM_FLAGS(cf, zf);
 }
 
