@@ -7,7 +7,10 @@ void *arena_alloc_pages(struct arena *a, u64 pages)
         return NULL;
     u8 *p = a->next;
     a->next += bytes;
-    for (u64 i = 0; i < bytes; i++)
-        p[i] = 0;
+    /* REP STOSQ: megabytes of page tables are zeroed at boot, and a byte
+     * loop made that a visible share of the boot time in Bochs. */
+    u64 count = bytes / 8;
+    void *dst = p;
+    __asm__ volatile("rep stosq" : "+D"(dst), "+c"(count) : "a"(0ull) : "memory");
     return p;
 }

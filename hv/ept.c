@@ -2,7 +2,7 @@
  * EPT identity map (SDM Vol. 3C 29.3) of the first min(512 GiB, MAXPHYADDR)
  * of guest-physical space, read/write/execute. EPT replaces the MTRRs for
  * guest accesses, so each page carries the memory type the MTRRs give it:
- * a 2-MiB page where the MTRRs are uniform over it, else 4-KiB pages. The
+ * a 1-GiB or 2-MiB page where the MTRRs are uniform over it, else 4-KiB pages. The
  * guest's PAT still applies on top (ignore-PAT = 0), as on bare metal.
  * One page is read-only: the local APIC's, so vCPU-to-vCPU INIT/SIPI can be
  * caught at the sender (hv/ipi.c). The hypervisor's own memory (its image
@@ -78,6 +78,16 @@ const char *ept_build_identity_map(struct hv_state *h, struct arena *a, const st
         return "out of memory for EPT";
     pml4[0] = (u64)(uintptr_t)pdpt | EPT_RWX;
     for (u64 g = 0; g < gigs; g++) {
+        u64 gbase = g << 30;
+        u8 gtype;
+        bool gholds_apic = h->apic_page >= gbase && h->apic_page < gbase + (1ull << 30);
+        if (h->has_ept_1g && !gholds_apic && hv_memory_overlap(h, gbase, 1ull << 30) == OUTSIDE &&
+            mtrr_range_uniform(mtrr, gbase, 1ull << 30, &gtype)) {
+            /* A whole GiB of one memory type: one 1-GiB page. Most of the
+             * 512 GiB is like this, which keeps building the map cheap. */
+            pdpt[g] = gbase | EPT_RWX | EPT_LARGE | ((u64)gtype << EPT_MEMTYPE_SHIFT);
+            continue;
+        }
         u64 *pd = arena_alloc_pages(a, 1);
         if (!pd)
             return "out of memory for EPT";

@@ -1,6 +1,7 @@
 #include "guest.h"
 #include "vmcs.h"
 #include "ipi.h"
+#include "diag.h"
 #include "arch/x86.h"
 
 void guest_skip_instruction(struct vcpu *v)
@@ -68,4 +69,13 @@ void guest_events_before_entry(struct vcpu *v)
     }
     ipi_process_mailbox(v);
     deliver_pending_nmi(v);
+}
+
+void guest_flush_tlb(struct vcpu *v)
+{
+    if (!(hv->proc2_ctls & PROC2_ENABLE_VPID))
+        return; /* without VPID every VM entry flushes already */
+    struct invvpid_descriptor d = { v->index + 1, 0 };
+    if (invvpid(INVVPID_SINGLE_CONTEXT, &d) != VMX_OK)
+        vcpu_stop(v, "INVVPID failed");
 }

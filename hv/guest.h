@@ -20,4 +20,7 @@ u64 guest_gpr(struct vcpu *v, u32 index);
 void guest_set_gpr(struct vcpu *v, u32 index, u64 value);
 /* Current privilege level of the guest (SS.DPL). */
 u32 guest_cpl(void);
+/* Drop this vCPU's cached translations (VPID), as the hardware would after
+ * a paging-mode change or INIT that exitvisor performed for the guest. */
+void guest_flush_tlb(struct vcpu *v);
 #endif

@@ -61,6 +61,7 @@ const char *hv_prepare(struct arena *a, u32 nr_cpus, u64 image_base, u64 image_p
     hv->memory[2] = (struct hv_memory_range){ (u64)(uintptr_t)hv->stats, PAGES(sizeof(struct exit_stats)),
                                               EXV_MEMORY_COUNTERS };
     hv->nr_memory = 3;
+    hv->leaf_env = (struct leaf_env){ hv->stats, hv->possible, &hv->nr_launched, hv->memory, hv->nr_memory };
     msr_bitmap_init(hv->msr_bitmap);
     if ((why = host_tables_build_shared(hv, a)))
         return why;

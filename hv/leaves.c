@@ -65,7 +65,7 @@ void exv_leaf_answer(u32 leaf, u32 ecx, const struct leaf_env *env, struct cpuid
         set(out, EXV_LEAF_HV_MAX, EXV_SIG_EBX, EXV_SIG_ECX, EXV_SIG_EDX);
         break;
     case EXV_LEAF_INFO:
-        set(out, EXV_ABI_VERSION, env->vcpus_launched, 0, 0);
+        set(out, EXV_ABI_VERSION, *env->vcpus_launched, 0, 0);
         break;
     case EXV_LEAF_REASON_MAP: {
         u32 possible = 0, defined = 0;

@@ -18,7 +18,7 @@ struct hv_memory_range {
 struct leaf_env {
     const struct exit_stats *stats;
     const bool *possible;     /* possible[r], r < EXIT_REASON_COUNT, from the controls in force */
-    u32 vcpus_launched;
+    const volatile u32 *vcpus_launched; /* changes as CPUs launch */
     const struct hv_memory_range *memory;
     u32 nr_memory;
 };

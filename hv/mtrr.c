@@ -50,16 +50,28 @@ u8 mtrr_type_of_page(const struct mtrr_state *s, u64 pa)
 
 bool mtrr_range_uniform(const struct mtrr_state *s, u64 base, u64 size, u8 *type)
 {
-    u8 first = mtrr_type_of_page(s, base);
-    bool fast = s->enabled && !(base < 0x100000 && s->fixed_enabled);
+    bool page_by_page = s->enabled && base < 0x100000 && s->fixed_enabled;
 
-    /* A variable range decides the whole range at once when its mask has no
-     * bit below the range's size: then every page of the range matches it or
-     * none does. Otherwise check page by page. */
-    for (u32 i = 0; fast && i < s->variable_count && i < MTRR_MAX_VARIABLE; i++)
-        if ((s->variable[i].mask & PHYSMASK_VALID) && (s->variable[i].mask & PAGE_MASK_BITS & (size - 1)))
-            fast = false;
-    if (!fast && s->enabled) {
+    /* A variable range decides the whole region at once unless its mask has
+     * bits below the region's size. If the bits above already differ from
+     * the region's, it matches no page of it and does not matter; if the
+     * mask has no bit below, it matches every page or none. */
+    for (u32 i = 0; s->enabled && !page_by_page && i < s->variable_count && i < MTRR_MAX_VARIABLE; i++) {
+        u64 mask = s->variable[i].mask;
+        if (!(mask & PHYSMASK_VALID))
+            continue;
+        mask &= PAGE_MASK_BITS & s->address_mask;
+        if ((base ^ s->variable[i].base) & mask & ~(size - 1))
+            continue;
+        if (mask & (size - 1))
+            page_by_page = true;
+    }
+    u8 first = mtrr_type_of_page(s, base);
+    if (page_by_page) {
+        /* Worth it for 2-MiB pages (512 lookups); a larger region is
+         * reported as not uniform and split by the caller. */
+        if (size > (1ull << 21))
+            return false;
         for (u64 pa = base + PAGE_SIZE; pa < base + size; pa += PAGE_SIZE)
             if (mtrr_type_of_page(s, pa) != first)
                 return false;

@@ -29,7 +29,9 @@ struct mtrr_state {
 /* Memory type of the 4-KiB page at pa. */
 u8 mtrr_type_of_page(const struct mtrr_state *s, u64 pa);
 /* True when every 4-KiB page of [base, base + size) has one type; *type gets it.
- * size must be a power of two and base a multiple of it (EPT pages are). */
+ * size must be a power of two and base a multiple of it (EPT pages are).
+ * Regions above 2 MiB are only checked cheaply: false means "not uniform,
+ * or not provably so without a page-by-page walk", and the caller splits. */
 bool mtrr_range_uniform(const struct mtrr_state *s, u64 base, u64 size, u8 *type);
 
 #endif

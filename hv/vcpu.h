@@ -72,7 +72,7 @@ struct hv_state {
     volatile u32 controls_ready;
     /* VMX capabilities. */
     u32 vmcs_revision;
-    bool true_controls, has_ept, has_vpid, has_unrestricted, has_wait_for_sipi;
+    bool true_controls, has_ept, has_vpid, has_unrestricted, has_wait_for_sipi, has_ept_1g;
     u64 cr0_fixed0, cr0_fixed1, cr4_fixed0, cr4_fixed1;
     u32 pin_ctls, proc_ctls, proc2_ctls, exit_ctls, entry_ctls; /* adjusted to the MSRs */
     u64 cr0_mask, cr4_mask;
@@ -82,6 +82,7 @@ struct hv_state {
     u64 apic_page;                /* xAPIC MMIO page, write-protected in EPT */
     struct hv_memory_range memory[3]; /* code, data, counters: hidden from guests by EPT */
     u32 nr_memory;
+    struct leaf_env leaf_env;     /* what the CPUID leaves read; built once */
     u8 *msr_bitmap;
     void *host_idt;               /* 256 x 16-byte gates */
 };

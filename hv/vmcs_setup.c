@@ -80,6 +80,8 @@ void vmcs_setup_for_launch(struct vcpu *v, u64 guest_rip, u64 guest_rsp, u64 gue
     *(u64 *)(uintptr_t)(host_stack_top - 16) = (u64)(uintptr_t)v; /* read by vmexit_entry */
 
     /* ---- 16-bit fields ---- */
+    if (hv->proc2_ctls & PROC2_ENABLE_VPID)
+        vmcs_write(VMCS_VPID, v->index + 1); /* 0 is the host's */
     WRITE_GUEST_SEGMENT(ES, es);
     WRITE_GUEST_SEGMENT(CS, cs);
     WRITE_GUEST_SEGMENT(SS, ss);

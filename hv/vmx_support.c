@@ -64,22 +64,28 @@ const char *vmx_read_capabilities(struct hv_state *h)
         return "the CPU cannot use MSR bitmaps";
     bool secondary = allowed(PROC_SECONDARY_CONTROLS, proc_msr);
     u32 proc2_caps_hi = secondary ? (u32)(rdmsr(MSR_IA32_VMX_PROCBASED_CTLS2) >> 32) : 0;
-    u64 ept_caps = (proc2_caps_hi & PROC2_ENABLE_EPT) ? rdmsr(MSR_IA32_VMX_EPT_VPID_CAP) : 0;
+    u64 ept_caps = (proc2_caps_hi & (PROC2_ENABLE_EPT | PROC2_ENABLE_VPID)) ? rdmsr(MSR_IA32_VMX_EPT_VPID_CAP) : 0;
     h->has_ept = (proc2_caps_hi & PROC2_ENABLE_EPT) && (ept_caps & EPT_CAP_PAGE_WALK_4) &&
                  (ept_caps & EPT_CAP_MEMTYPE_WB) && (ept_caps & EPT_CAP_2MB_PAGES);
-    h->has_vpid = (proc2_caps_hi & PROC2_ENABLE_VPID) != 0;
+    h->has_ept_1g = (ept_caps & EPT_CAP_1GB_PAGES) != 0;
+    /* VPID only with a single-context INVVPID: exitvisor flushes one vCPU's
+     * translations when it emulates a paging-mode change for it. */
+    h->has_vpid = (proc2_caps_hi & PROC2_ENABLE_VPID) && (ept_caps & VPID_CAP_INVVPID) &&
+                  (ept_caps & VPID_CAP_INVVPID_SINGLE_CONTEXT);
     h->has_unrestricted = h->has_ept && (proc2_caps_hi & PROC2_UNRESTRICTED_GUEST);
 
     /* What exitvisor wants: MSR bitmaps (ordinary MSRs do not exit), no I/O,
      * HLT, interrupt or exception exiting; EPT + unrestricted guest so APs can
-     * be restarted in real mode by INIT-SIPI-SIPI; the guest keeps RDTSCP,
-     * INVPCID and XSAVES when the CPU has them. */
+     * be restarted in real mode by INIT-SIPI-SIPI; VPID; the guest keeps
+     * RDTSCP, INVPCID and XSAVES when the CPU has them. */
     h->pin_ctls = adjust(PIN_NMI_EXITING, pin_msr); /* NMI kicks between vCPUs, hv/ipi.c */
     h->proc_ctls = adjust(PROC_USE_MSR_BITMAPS | (secondary ? PROC_SECONDARY_CONTROLS : 0), proc_msr);
     if (h->proc_ctls & PROC_SECONDARY_CONTROLS) {
         u32 want2 = PROC2_ENABLE_RDTSCP | PROC2_ENABLE_INVPCID | PROC2_ENABLE_XSAVES;
         if (h->has_unrestricted)
             want2 |= PROC2_ENABLE_EPT | PROC2_UNRESTRICTED_GUEST;
+        if (h->has_vpid) /* guest TLB entries survive exits: no flush on every VM entry */
+            want2 |= PROC2_ENABLE_VPID;
         h->proc2_ctls = adjust(want2, MSR_IA32_VMX_PROCBASED_CTLS2);
     }
     h->exit_ctls = adjust(EXIT_HOST_ADDRESS_SPACE_SIZE | EXIT_SAVE_DEBUG_CONTROLS | EXIT_SAVE_EFER |

@@ -244,9 +244,11 @@
 #define EPT_CAP_PAGE_WALK_4             (1ull << 6)
 #define EPT_CAP_MEMTYPE_WB              (1ull << 14)
 #define EPT_CAP_2MB_PAGES               (1ull << 16)
+#define EPT_CAP_1GB_PAGES               (1ull << 17)
 #define EPT_CAP_INVEPT                  (1ull << 20)
 #define EPT_CAP_INVEPT_ALL_CONTEXT      (1ull << 26)
 #define VPID_CAP_INVVPID                (1ull << 32)
+#define VPID_CAP_INVVPID_SINGLE_CONTEXT (1ull << 41)
 #define VPID_CAP_INVVPID_ALL_CONTEXT    (1ull << 42)
 
 #endif

@@ -66,4 +66,19 @@ static inline enum vmx_status invept(u64 type, const struct invept_descriptor *d
     return VMX_STATUS_FROM_FLAGS(cf, zf);
 }
 
+struct __attribute__((packed)) invvpid_descriptor { u64 vpid, linear_address; };
+
+#define INVVPID_SINGLE_CONTEXT 1
+#define INVVPID_ALL_CONTEXT 2
+
+static inline enum vmx_status invvpid(u64 type, const struct invvpid_descriptor *d)
+{
+    bool cf, zf;
+    __asm__ volatile("invvpid %2, %3"
+                     : "=@ccc"(cf), "=@ccz"(zf)
+                     : "m"(*d), "r"(type)
+                     : "memory");
+    return VMX_STATUS_FROM_FLAGS(cf, zf);
+}
+
 #endif

@@ -16,8 +16,7 @@ void handle_cpuid(struct vcpu *v)
     struct cpuid_regs r;
 
     if (exv_leaf_is_ours(leaf)) {
-        struct leaf_env env = { hv->stats, hv->possible, hv->nr_launched, hv->memory, hv->nr_memory };
-        exv_leaf_answer(leaf, subleaf, &env, &r);
+        exv_leaf_answer(leaf, subleaf, &hv->leaf_env, &r);
     } else {
         cpuid_ex(leaf, subleaf, &r);
         if (leaf == 1) {

@@ -108,5 +108,9 @@ void handle_cr_access(struct vcpu *v)
         guest_inject_gp0();
         return;
     }
+    /* The hardware flushes on the paging-mode changes these writes can make;
+     * an emulated write has to do it itself. */
+    if (type != CR_ACCESS_MOV_FROM)
+        guest_flush_tlb(v);
     guest_skip_instruction(v);
 }

@@ -6,6 +6,7 @@
  * vector << 12. Unrestricted guest and EPT make the real-mode start possible.
  */
 #include "handlers.h"
+#include "../guest.h"
 #include "../vmcs.h"
 #include "../vmcs_setup.h"
 #include "../diag.h"
@@ -16,6 +17,7 @@ void vcpu_reset_to_init(struct vcpu *v, u32 activity)
     u64 *regs = (u64 *)v->regs;
 
     vmcs_set_guest_init_state(activity);
+    guest_flush_tlb(v); /* INIT flushes the TLBs */
     /* After INIT all GPRs are 0 except RDX, which holds the processor signature. */
     cpuid_ex(1, 0, &r);
     for (u32 i = 0; i < 16; i++)

@@ -20,8 +20,7 @@ void handle_hlt(struct vcpu *v)
 }
 
 /* PAUSE, MONITOR and MWAIT may be treated as no-ops (MWAIT may return at any
- * time per the SDM); INVLPG needs no work: without VPID every VM entry
- * flushes the guest's linear translations. */
+ * time per the SDM). */
 #define SKIPPED_INSTRUCTION(name)                                              \
     void handle_##name(struct vcpu *v)                                         \
     {                                                                          \
@@ -31,7 +30,13 @@ void handle_hlt(struct vcpu *v)
 SKIPPED_INSTRUCTION(pause)
 SKIPPED_INSTRUCTION(monitor)
 SKIPPED_INSTRUCTION(mwait)
-SKIPPED_INSTRUCTION(invlpg)
+
+void handle_invlpg(struct vcpu *v)
+{
+    log_exit(v, UNEXPECTED);
+    guest_flush_tlb(v); /* more than INVLPG asks, never less */
+    guest_skip_instruction(v);
+}
 
 void handle_rdtsc(struct vcpu *v)
 {

@@ -23,7 +23,8 @@ static const struct hv_memory_range memory[3] = {
     { 0x123456789000ull, 1200, EXV_MEMORY_DATA },
     { 0x123456790000ull, 21, EXV_MEMORY_COUNTERS },
 };
-static struct leaf_env env = { .stats = &stats, .possible = possible, .vcpus_launched = 2, .memory = memory,
+static const volatile u32 two_vcpus = 2;
+static struct leaf_env env = { .stats = &stats, .possible = possible, .vcpus_launched = &two_vcpus, .memory = memory,
                                .nr_memory = 3 };
 
 /* Stats with distinct values per reason, some beyond 32 bits, on 3 shards,
@@ -156,14 +157,14 @@ TEST(leaf_signature)
 TEST(leaf_info)
 {
     setup();
-    const u32 launched[] = { 0, 1, 2, 64 };
+    static const volatile u32 launched[] = { 0, 1, 2, 64 };
     for (size_t i = 0; i < sizeof(launched) / sizeof(launched[0]); i++) {
-        env.vcpus_launched = launched[i];
+        env.vcpus_launched = &launched[i];
         struct cpuid_regs want = { 1, launched[i], 0, 0 };
         CHECK_REGS(ask(0x40000001u, 0), want, "0x40000001 with %u vCPUs launched", launched[i]);
         CHECK_REGS(ask(0x40000001u, 0x12345678u), want, "0x40000001 ignores ECX");
     }
-    env.vcpus_launched = 2;
+    env.vcpus_launched = &two_vcpus;
     CHECK_EQ(EXV_ABI_VERSION, 1, "ABI version 1");
 }
 
