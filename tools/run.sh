@@ -18,6 +18,8 @@
 #                qemu:  qemu.log (qemu's stdout+stderr), qemu-debug.log (-d cpu_reset)
 #   --timeout  kill the emulator after this many seconds (default 300)
 #   --quiet    do not stream the serial console to stdout (tests use this)
+#   --stop-on REGEX  stop the emulator (status 0) once the serial console matches
+#              REGEX (grep -E): for guests that never end it themselves
 # Environment: MEGS (guest RAM in MiB, default 512), BOCHS_IPS (default 200000000).
 #
 # Exit status:
@@ -28,7 +30,7 @@
 #        error, emulator killed by someone else)
 #   124  timeout: the guest did not end the emulator within --timeout seconds
 #   130  run.sh itself was interrupted (SIGINT/SIGTERM/SIGHUP); the emulator is killed
-# status.txt holds "<ended|timeout|panic|error|interrupted> <seconds> <engine> <detail>".
+# status.txt holds "<ended|stopped|timeout|panic|error|interrupted> <seconds> <engine> <detail>".
 #
 # Messages from this script start with "run: " on stdout (errors on stderr), so they
 # can be told apart from the streamed guest console.
@@ -52,12 +54,13 @@ cpus=2
 disk=
 out=
 timeout_s=300
+stop_on=
 quiet=0
 while [ "$#" -gt 0 ]; do
     opt=$1
     case $opt in
         --*=*) val=${opt#*=}; opt=${opt%%=*}; shift ;;
-        --engine|--cpus|--disk|--out|--timeout)
+        --engine|--cpus|--disk|--out|--timeout|--stop-on)
             [ "$#" -ge 2 ] || die "$opt needs a value"
             val=$2; shift 2 ;;
         *) val=; shift ;;
@@ -69,6 +72,7 @@ while [ "$#" -gt 0 ]; do
         --out)     out=$val ;;
         --timeout) timeout_s=$val ;;
         --quiet)   quiet=1 ;;
+        --stop-on) stop_on=$val ;;
         -h|--help) usage; exit 0 ;;
         *) die "unknown option '$opt' (see --help)" ;;
     esac
@@ -149,7 +153,7 @@ case $out in *[[:space:],\"]*)
 # Stale logs from an earlier run would be streamed or parsed as if they were new.
 rm -f -- "$out"/serial.log "$out"/serial.txt "$out"/bochs.log "$out"/bochs.out "$out"/bochsrc \
          "$out"/dbg.rc "$out"/qemu.log "$out"/engine.txt "$out"/status.txt "$out"/cmdline \
-         "$out"/qemu-debug.log "$out"/.kvm-error
+         "$out"/qemu-debug.log "$out"/.kvm-error "$out"/.stopped-on
 echo "$engine" > "$out/engine.txt"
 say "engine $engine ($why)"
 
@@ -266,6 +270,24 @@ emu_pid=$!
 # qemu-kvm: on a "KVM internal error" (or a failed VM entry) qemu pauses the VM but
 # keeps running, which would only end at --timeout. A small watchdog kills it as soon
 # as qemu reports that, and leaves a marker for the verdict below.
+# --stop-on: a guest that never ends the emulator by itself (one that makes
+# the platform reset, for instance) is stopped as soon as the serial console
+# shows the expected line; a second later, so that what follows it lands too.
+stop_pid=
+if [ -n "$stop_on" ]; then
+    (
+        while kill -0 "$emu_pid" 2>/dev/null; do
+            if grep -q -a -E -- "$stop_on" "$out/serial.log" 2>/dev/null; then
+                sleep 1
+                : > "$out/.stopped-on"
+                kill -KILL -- "-$emu_pid" 2>/dev/null || true
+                exit 0
+            fi
+            sleep 0.5
+        done
+    ) < /dev/null &
+    stop_pid=$!
+fi
 watch_pid=
 if [ "$engine" = qemu-kvm ]; then
     (
@@ -285,10 +307,10 @@ st=0
 # The braces silence bash's "Killed" job notice when timeout(1) kills its group.
 { wait "$emu_pid" || st=$?; } 2>/dev/null
 emu_pid=
-if [ -n "$watch_pid" ]; then
-    kill "$watch_pid" 2>/dev/null || true
-    wait "$watch_pid" 2>/dev/null || true
-fi
+for pid in $watch_pid $stop_pid; do
+    kill "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+done
 # A Bochs that was killed leaves its lock file; do not leave it for the next user.
 [ "$engine" != bochs ] || [ "$st" -ne 137 ] || rm -f -- "$disk.lock"
 end_ns=$(date +%s%N)
@@ -319,6 +341,13 @@ if [ "$engine" = bochs ]; then
         status "panic $elapsed $engine $(echo "$panic" | head -n 1)"
         exit 2
     fi
+fi
+
+if [ -e "$out/.stopped-on" ]; then
+    rm -f -- "$out/.stopped-on"
+    say "stopped after $elapsed s: the serial console showed /$stop_on/ ($engine)"
+    status "stopped $elapsed $engine $stop_on"
+    exit 0
 fi
 
 if [ -e "$out/.kvm-error" ]; then

@@ -1,0 +1,76 @@
+#!/usr/bin/env python3
+"""Checks a boot of guest/crash.c, the guest that triple-faults on purpose.
+
+    check_crash.py --log DIR
+
+exitvisor must report the triple fault with the vCPU and the guest state,
+then reset the platform (the test run is stopped on that line, see
+tools/run.sh --stop-on). Prints PASS/FAIL per check and "N passed, M failed".
+"""
+import argparse
+import os
+import re
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from strip_ansi import strip_ansi  # noqa: E402
+
+
+def check(text, status):
+    """Returns [(name, ok, why)] for one crash boot's serial text and status line."""
+    lines = text.splitlines()
+    results = []
+
+    def find(pattern):
+        rx = re.compile(pattern)
+        return [m for m in (rx.search(line) for line in lines) if m]
+
+    results.append(("guest-ran", bool(find(r"^crash: loading an empty IDT")), "the crash guest never started"))
+    tf = find(r"^exitvisor: cpu (\d+) triple fault in the guest: exit reason 2 \(Triple fault\)")
+    results.append(("triple-fault-logged", bool(tf), "no 'cpu N triple fault in the guest: exit reason 2' line"))
+    cpu = tf[0].group(1) if tf else None
+    dump = find(r"^exitvisor: cpu %s guest: rip 0x[0-9a-f]+ rsp" % (cpu or r"\d+"))
+    regs = find(r"^exitvisor: cpu %s guest: rax 0x" % (cpu or r"\d+"))
+    results.append(("guest-state-dumped", bool(dump and regs), "no guest state dump for the faulting vCPU"))
+    reset = find(r"^exitvisor: cpu %s resetting the platform after the guest's triple fault" % (cpu or r"\d+"))
+    results.append(("platform-reset", bool(reset), "no 'resetting the platform' line"))
+    results.append(("guest-did-not-continue", not find(r"^crash: still running"),
+                    "the guest kept running after its triple fault"))
+    results.append(("run-stopped-on-reset", status.startswith("stopped "),
+                    "run.sh status is %r, expected 'stopped ...'" % status.strip()))
+    return results
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--log", required=True, help="run directory written by tools/run.sh")
+    args = ap.parse_args(argv)
+    try:
+        with open(os.path.join(args.log, "serial.log"), "rb") as f:
+            text = strip_ansi(f.read().decode("utf-8", "replace"))
+    except OSError as e:
+        print("FAIL serial-log: %s" % e)
+        print("0 passed, 1 failed")
+        return 1
+    status = ""
+    try:
+        with open(os.path.join(args.log, "status.txt")) as f:
+            status = f.read()
+    except OSError:
+        pass
+    results = check(text, status)
+    failed = 0
+    for name, ok, why in results:
+        print("PASS %s" % name if ok else "FAIL %s: %s" % (name, why))
+        failed += not ok
+    if failed:
+        print("--- exitvisor and crash lines of the serial log:")
+        for line in text.splitlines():
+            if line.startswith(("exitvisor:", "crash:")):
+                print("  " + line)
+    print("%d passed, %d failed" % (len(results) - failed, failed))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
