@@ -36,6 +36,8 @@ BOOT_C := $(wildcard boot/*.c)
 HV_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(HV_C) $(BOOT_C)) $(patsubst %.asm,$(BUILD)/obj/%.o,$(HV_ASM))
 PROBE_OBJ := $(BUILD)/obj/guest/probe.o $(BUILD)/obj/hv/exit_names.o
 BENCH_OBJ := $(BUILD)/obj/guest/bench.o
+CONFORM_OBJ := $(BUILD)/obj/guest/conform.o $(BUILD)/obj/hv/exit_names.o
+CRASH_OBJ := $(BUILD)/obj/guest/crash.o
 
 # Host-testable logic, compiled natively for the unit tests.
 HOST_SRC := hv/exit_stats.c hv/leaves.c hv/exit_names.c hv/exit_possible.c hv/fmt.c hv/insn_decode.c \
@@ -44,7 +46,7 @@ HOST_TESTS := $(wildcard hv/tests/*.c)
 HOST_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -fsanitize=address,undefined -pthread -I.
 
 .PHONY: all deps run test unit-test bench report clean disk
-all: $(BUILD)/exitvisor.efi $(BUILD)/probe.efi
+all: $(BUILD)/exitvisor.efi $(BUILD)/probe.efi $(BUILD)/conform.efi $(BUILD)/crash.efi
 
 deps:
 	@bash tools/deps.sh
@@ -69,6 +71,8 @@ $(BUILD)/%.so: linker.ld
 $(BUILD)/exitvisor.so: $(HV_OBJ)
 $(BUILD)/probe.so: $(PROBE_OBJ)
 $(BUILD)/bench.so: $(BENCH_OBJ)
+$(BUILD)/conform.so: $(CONFORM_OBJ)
+$(BUILD)/crash.so: $(CRASH_OBJ)
 
 $(BUILD)/%.efi: $(BUILD)/%.so
 	@$(if $(Q),echo "  EFI     $@")

@@ -3,6 +3,10 @@
 #
 #   1. build        make all
 #   2. disk         make disk
+#      conform-disk, crash-disk  disks for the conformance guest and for the
+#                   guest that triple-faults: staging trees build/test/<kind>-esp/
+#                   (exitvisor as BOOTX64.EFI, the guest, exitvisor.cfg naming it)
+#                   written by tools/mkdisk.sh to build/test/<kind>.img
 #   3. unit         make unit-test (host C tests in hv/tests, ASan+UBSan);
 #                   counts from its "unit: N passed, M failed" line
 #   4. python       python3 -m unittest discover -s tools/tests -p 'test_*.py' -v
@@ -10,8 +14,14 @@
 #        bochs-1cpu     Bochs, 1 vCPU    check_boot.py --expect-cpus 1
 #        bochs-2cpu     Bochs, 2 vCPUs   check_boot.py --expect-cpus 2
 #        qemu-tcg-2cpu  QEMU TCG, 2 vCPUs (no VMX)  check_boot.py --expect-novmx
+#        conform-1cpu   Bochs, 1 vCPU, conformance disk   check_conform.py --expect-cpus 1
+#        conform-2cpu   Bochs, 2 vCPUs, conformance disk  check_conform.py --expect-cpus 2
+#        conform-4cpu   Bochs, 4 vCPUs, conformance disk  check_conform.py --expect-cpus 4
+#        triple-fault-2cpu  Bochs, 2 vCPUs, crash disk, stopped on the reset line
+#                           check_crash.py
 #      counts from each checker's "N passed, M failed" line. If the build or
-#      the disk failed, these are skipped and each counts as one failure.
+#      the disk failed, these are skipped and each counts as one failure
+#      (a guest's boots likewise when its disk failed).
 #
 # Every step prints "PASS <name>: ..." or "FAIL <name>: ..." with its wall-clock
 # seconds; the output of a step is indented under it (in full on failure).
@@ -79,6 +89,40 @@ for step in build disk; do
     fi
 done
 
+# Disks for the other guests, each from its own staging tree, so build/esp (the
+# probe's disk, which make run and make disk own) stays as it is.
+#   guest_disk KIND EFI OPTIONS  ->  $OUT/KIND.img, sets disk_ok[KIND]
+declare -A disk_ok=()
+guest_disk() {
+    local kind=$1 efi=$2 options=$3 t0 log stage
+    t0=$(now_ns)
+    log=$LOGS/$kind-disk.log
+    disk_ok[$kind]=0
+    if [ "$build_ok" -eq 0 ]; then
+        record "$kind-disk" 0 1 0.0 "skipped: the build failed"
+        return
+    fi
+    stage=$OUT/$kind-esp
+    if {
+        rm -rf -- "$stage" &&
+        mkdir -p -- "$stage/EFI/BOOT" "$stage/EFI/exitvisor" &&
+        cp -- "$BUILD/exitvisor.efi" "$stage/EFI/BOOT/BOOTX64.EFI" &&
+        cp -- "$BUILD/$efi" "$stage/EFI/exitvisor/$efi" &&
+        printf '%s\n' "# written by tools/tests/run_all.sh" \
+            "next=\\EFI\\exitvisor\\$efi" "options=$options" \
+            > "$stage/EFI/exitvisor/exitvisor.cfg" &&
+        bash tools/mkdisk.sh "$OUT/$kind.img" "$stage"
+    } > "$log" 2>&1; then
+        disk_ok[$kind]=1
+        record "$kind-disk" 1 0 "$(secs_since "$t0")" "tools/mkdisk.sh $OUT/$kind.img (next=$efi)"
+    else
+        record "$kind-disk" 0 1 "$(secs_since "$t0")" "making the $kind disk failed; last lines of $log:"
+        tail -n 40 "$log" | indent
+    fi
+}
+guest_disk conform conform.efi --poweroff   # the exit conformance suite
+guest_disk crash crash.efi ""               # the guest that triple-faults on purpose
+
 # ---- 3: host unit tests --------------------------------------------------------
 t0=$(now_ns)
 log=$LOGS/unit.log
@@ -125,26 +169,40 @@ else
 fi
 
 # ---- 5: integration boots, concurrently -----------------------------------------
-# name engine cpus timeout checker-args
+# name engine cpus timeout kind checker-args
+#   kind probe:   build/disk.img (the probe),      checked by check_boot.py
+#   kind conform: build/test/conform.img,          checked by check_conform.py
+#   kind crash:   build/test/crash.img,            checked by check_crash.py; it
+#                 resets the platform, so run.sh stops on the reset line
 BOOTS=(
-    "bochs-1cpu bochs 1 $BOCHS_TIMEOUT --expect-cpus 1"
-    "bochs-2cpu bochs 2 $BOCHS_TIMEOUT --expect-cpus 2"
-    "qemu-tcg-2cpu qemu-tcg 2 $QEMU_TIMEOUT --expect-novmx"
+    "bochs-1cpu bochs 1 $BOCHS_TIMEOUT probe --expect-cpus 1"
+    "bochs-2cpu bochs 2 $BOCHS_TIMEOUT probe --expect-cpus 2"
+    "qemu-tcg-2cpu qemu-tcg 2 $QEMU_TIMEOUT probe --expect-novmx"
+    "conform-1cpu bochs 1 $BOCHS_TIMEOUT conform --expect-cpus 1"
+    "conform-2cpu bochs 2 $BOCHS_TIMEOUT conform --expect-cpus 2"
+    "conform-4cpu bochs 4 $BOCHS_TIMEOUT conform --expect-cpus 4"
+    "triple-fault-2cpu bochs 2 $BOCHS_TIMEOUT crash"
 )
 
 # One boot: copy the disk, run it, check it. Runs in a background subshell;
 # SIGTERM is passed on to run.sh, which kills its emulator.
 boot_job() {
-    local name=$1 engine=$2 cpus=$3 timeout=$4
-    shift 4
-    local dir=$OUT/$name child rc t0
+    local name=$1 engine=$2 cpus=$3 timeout=$4 kind=$5
+    shift 5
+    local dir=$OUT/$name child rc t0 disk=$BUILD/disk.img checker=tools/tests/check_boot.py
+    local -a stop=()
+    case $kind in
+        conform) disk=$OUT/conform.img; checker=tools/tests/check_conform.py ;;
+        crash) disk=$OUT/crash.img; checker=tools/tests/check_crash.py
+               stop=(--stop-on 'resetting the platform') ;;
+    esac
     t0=$(now_ns)
     rm -rf -- "$dir"
     mkdir -p -- "$dir"
-    if ! cp --sparse=always -- "$BUILD/disk.img" "$dir/disk.img" 2> "$dir/run.out"; then
+    if ! cp --sparse=always -- "$disk" "$dir/disk.img" 2> "$dir/run.out"; then
         echo 1 > "$dir/.run-rc"
     else
-        bash tools/run.sh --engine "$engine" --cpus "$cpus" --quiet --timeout "$timeout" \
+        bash tools/run.sh --engine "$engine" --cpus "$cpus" --quiet --timeout "$timeout" "${stop[@]}" \
             --disk "$dir/disk.img" --out "$dir" > "$dir/run.out" 2>&1 &
         child=$!
         trap 'kill -TERM "$child" 2>/dev/null; wait "$child" 2>/dev/null; rm -f -- "$dir/disk.img" "$dir/disk.img.lock"; exit 130' TERM INT
@@ -153,8 +211,8 @@ boot_job() {
         trap - TERM INT
         echo "$rc" > "$dir/.run-rc"
     fi
-    rm -f -- "$dir/disk.img" "$dir/disk.img.lock"      # 64 MiB each; build/disk.img is the original
-    python3 tools/tests/check_boot.py --log "$dir" "$@" > "$dir/check.out" 2>&1
+    rm -f -- "$dir/disk.img" "$dir/disk.img.lock"      # 64 MiB each; the original stays
+    python3 "$checker" --log "$dir" "$@" > "$dir/check.out" 2>&1
     echo $? > "$dir/.check-rc"
     secs_since "$t0" > "$dir/.secs"
 }
@@ -174,6 +232,8 @@ if [ "$build_ok" -eq 1 ]; then
     t_int=$(now_ns)
     echo "run_all: booting ${#BOOTS[@]} machines concurrently (Bochs timeout ${BOCHS_TIMEOUT} s, QEMU ${QEMU_TIMEOUT} s); logs in $OUT/<name>/"
     for b in "${BOOTS[@]}"; do
+        read -r _name _engine _cpus _timeout kind _args <<<"$b"
+        [ "$kind" = probe ] || [ "${disk_ok[$kind]}" -eq 1 ] || continue
         # shellcheck disable=SC2086  # word splitting of the boot line is intended
         boot_job $b &
         job_pids+=($!)
@@ -181,7 +241,11 @@ if [ "$build_ok" -eq 1 ]; then
     for pid in "${job_pids[@]}"; do wait "$pid"; done
     job_pids=()
     for b in "${BOOTS[@]}"; do
-        read -r name engine cpus _timeout _args <<<"$b"
+        read -r name engine cpus _timeout kind _args <<<"$b"
+        if [ "$kind" != probe ] && [ "${disk_ok[$kind]}" -ne 1 ]; then
+            record "$name" 0 1 0.0 "skipped: the $kind disk failed"
+            continue
+        fi
         dir=$OUT/$name
         run_rc=$(cat "$dir/.run-rc" 2>/dev/null || echo '?')
         status=$(cat "$dir/status.txt" 2>/dev/null || echo "no status.txt")
@@ -198,7 +262,7 @@ if [ "$build_ok" -eq 1 ]; then
             record "$name" "$p" "$f" "$secs" "$detail"
             indent < "$dir/check.out"
         else
-            record "$name" 0 1 "$secs" "$detail; check_boot.py printed no summary"
+            record "$name" 0 1 "$secs" "$detail; the checker printed no summary"
             indent < "$dir/check.out" 2>/dev/null
         fi
         if [ "$f" -gt 0 ]; then

@@ -1,0 +1,289 @@
+#!/usr/bin/env python3
+"""Check the serial log of one boot of exitvisor + the conformance guest.
+
+Usage:
+    check_conform.py --log DIR --expect-cpus N
+
+DIR is a run directory as tools/run.sh --out writes it: serial.log (raw COM1),
+optionally bochs.log and status.txt. guest/conform.c does the measuring and
+judges every exit count itself; it prints
+    conform: PASS <name> <details>
+    conform: FAIL <name>: <why>
+    conform: SKIP <what> <why>
+and ends with "conform: N passed, M failed". This script checks, from the log,
+that the suite ran to its end on a machine whose N CPUs were all virtualized
+and that nothing failed:
+
+    serial-log, run-status   the log is there; run.sh saw the guest end the emulator
+    banner, cpus-launched    the hypervisor started and launched exactly N CPUs
+    no-fatal                 no hypervisor FATAL / STOPPED / VM*-failed / unexpected-exit line
+    conform-started          the guest found the signature; leaf 0x40000001 says N vCPUs
+    conform-no-fail          no "conform: FAIL" line
+    conform-summary          the summary line is there, says 0 failed, and its pass
+                             count equals the PASS lines printed
+    conform-required         the core checks each printed PASS (a suite that quietly
+                             lost them would still end "0 failed")
+    conform-concurrency      the concurrency check ran on all N vCPUs
+
+Each check prints "PASS name" or "FAIL name: why"; SKIP lines of the guest are
+repeated as "info: ..." lines. The last line is "N passed, M failed"; the exit
+status is 1 if anything failed (2 for usage errors). After a failure the
+hypervisor/guest lines of the serial log and the interesting lines of bochs.log
+are printed to explain it.
+"""
+import argparse
+import os
+import re
+import sys
+from dataclasses import dataclass, field
+from typing import Callable, Dict, List, Optional, Tuple
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+TOOLS = os.path.dirname(HERE)
+sys.path.insert(0, HERE)
+sys.path.insert(0, TOOLS)
+
+import check_boot  # noqa: E402  (banner/launch checks and bochs.log filter shared with the probe's checker)
+import exitlog  # noqa: E402
+
+Result = Tuple[str, Optional[str]]
+
+# Checks every complete run prints as PASS (guest/conform.c); the exit tests
+# and hv-memory checks depend on the CPU and the hypervisor's features, so
+# only these are required by name.
+REQUIRED = (
+    "signature", "cpuid-1-features", "reason-map", "exception-handlers",
+    "exit-10-cpuid", "exit-18-vmcall-ping", "exit-18-vmcall-garbage", "exit-27-vmxon",
+    "exit-28-cr4-vmxe", "exit-31-rdmsr-feature-control", "exit-32-wrmsr-feature-control",
+    "reason-coverage", "leaf-sweep", "leaf-sweep-consistency", "concurrency",
+    "final-signature", "final-exit-10-cpuid",
+)
+
+_MARKERS = re.compile(r"(?=exitvisor: |conform: |probe: )")
+_PASS = re.compile(r"^PASS (\S+)(?: (.*))?$")
+_FAIL = re.compile(r"^FAIL (\S+?): (.*)$")
+_SKIP = re.compile(r"^SKIP (.*)$")
+_SUMMARY = re.compile(r"^(\d+) passed, (\d+) failed$")
+_STARTED = re.compile(r"^exitvisor signature found, ABI (\d+), (\d+) vCPUs$")
+_VCPUS = re.compile(r"\bvcpus=(\d+)\b")
+# Hypervisor lines that mean something went wrong (text after "exitvisor: ").
+_HV_BAD = re.compile(r"\b(FATAL|STOPPED|VMLAUNCH failed|VMRESUME failed|unexpected exit|"
+                     r"VM-entry failure|triple fault)\b")
+
+
+@dataclass
+class ConformLog:
+    hv: exitlog.SerialLog
+    lines: List[str] = field(default_factory=list)          # text after "conform: "
+    passed: Dict[str, str] = field(default_factory=dict)    # name -> details
+    pass_lines: int = 0
+    failed: List[Tuple[str, str]] = field(default_factory=list)
+    skips: List[str] = field(default_factory=list)
+    summary: Optional[Tuple[int, int]] = None
+    started: Optional[Tuple[int, int]] = None               # (ABI, vCPUs)
+    hv_bad: List[str] = field(default_factory=list)
+
+
+def parse_text(text: str) -> ConformLog:
+    hv = exitlog.parse_text(text)
+    log = ConformLog(hv=hv)
+    for line in hv.lines + ([hv.truncated_tail] if hv.truncated_tail else []):
+        for seg in _MARKERS.split(line):
+            if seg.startswith("exitvisor: "):
+                body = seg[len("exitvisor: "):].rstrip()
+                if _HV_BAD.search(body):
+                    log.hv_bad.append(body)
+                continue
+            if not seg.startswith("conform: "):
+                continue
+            body = seg[len("conform: "):].rstrip()
+            log.lines.append(body)
+            m = _PASS.match(body)
+            if m:
+                log.passed[m.group(1)] = m.group(2) or ""
+                log.pass_lines += 1
+                continue
+            m = _FAIL.match(body)
+            if m:
+                log.failed.append((m.group(1), m.group(2)))
+                continue
+            m = _SKIP.match(body)
+            if m:
+                log.skips.append(m.group(1))
+                continue
+            m = _SUMMARY.match(body)
+            if m:
+                log.summary = (int(m.group(1)), int(m.group(2)))
+                continue
+            m = _STARTED.match(body)
+            if m:
+                log.started = (int(m.group(1)), int(m.group(2)))
+    return log
+
+
+def parse_file(path: str) -> ConformLog:
+    with open(path, "rb") as f:
+        return parse_text(f.read().decode("utf-8", errors="replace"))
+
+
+# --------------------------------------------------------------------------
+# Checks: each returns None on success or why it failed.
+
+def check_banner(log: ConformLog, n: int) -> Optional[str]:
+    return check_boot.check_banner(log.hv, n)
+
+
+def check_cpus_launched(log: ConformLog, n: int) -> Optional[str]:
+    return check_boot.check_cpus_launched(log.hv, n)
+
+
+def check_no_fatal(log: ConformLog, n: int) -> Optional[str]:
+    bad = list(dict.fromkeys(log.hv.fatal + log.hv_bad))
+    if bad:
+        more = f" (and {len(bad) - 3} more)" if len(bad) > 3 else ""
+        return "hypervisor reported: " + " | ".join(bad[:3]) + more
+    if log.hv.novmx is not None:
+        return f"hypervisor reported 'VMX not available: {log.hv.novmx}'"
+    return None
+
+
+def check_started(log: ConformLog, n: int) -> Optional[str]:
+    if log.started is None:
+        if any(name == "signature" for name, _ in log.failed):
+            return "the guest found no exitvisor signature"
+        if not log.lines:
+            return "no 'conform: ' line at all (the conformance guest never ran?)"
+        return "no 'conform: exitvisor signature found, ABI A, N vCPUs' line"
+    abi, vcpus = log.started
+    problems = []
+    if abi != check_boot.ABI_VERSION:
+        problems.append(f"ABI {abi}, hv/abi.h says {check_boot.ABI_VERSION}")
+    if vcpus != n:
+        problems.append(f"leaf 0x40000001 reports {vcpus} vCPUs, expected {n}")
+    return "; ".join(problems) or None
+
+
+def check_no_fail(log: ConformLog, n: int) -> Optional[str]:
+    if not log.failed:
+        return None
+    shown = [f"{name}: {why}" for name, why in log.failed[:3]]
+    more = f" (and {len(log.failed) - 3} more)" if len(log.failed) > 3 else ""
+    return f"{len(log.failed)} FAIL line(s): " + " | ".join(shown) + more
+
+
+def check_summary(log: ConformLog, n: int) -> Optional[str]:
+    if log.summary is None:
+        return "no 'conform: N passed, M failed' line (the suite did not finish)"
+    passed, failed = log.summary
+    problems = []
+    if failed:
+        problems.append(f"the guest reports {failed} failed")
+    if passed == 0:
+        problems.append("the guest reports 0 passed")
+    if passed != log.pass_lines:
+        problems.append(f"the guest reports {passed} passed but printed {log.pass_lines} PASS lines")
+    if failed != len(log.failed):
+        problems.append(f"the guest reports {failed} failed but printed {len(log.failed)} FAIL lines")
+    return "; ".join(problems) or None
+
+
+def check_required(log: ConformLog, n: int) -> Optional[str]:
+    missing = [name for name in REQUIRED if name not in log.passed]
+    if missing:
+        return "no PASS line for " + ", ".join(missing)
+    return None
+
+
+def check_concurrency(log: ConformLog, n: int) -> Optional[str]:
+    details = log.passed.get("concurrency")
+    if details is None:
+        return "no 'conform: PASS concurrency' line"
+    m = _VCPUS.search(details)
+    if not m:
+        return f"the concurrency line names no vcpus=N: '{details}'"
+    if int(m.group(1)) != n:
+        return f"the concurrency check ran on {m.group(1)} vCPUs, expected {n}"
+    return None
+
+
+CHECKS: List[Tuple[str, Callable[[ConformLog, int], Optional[str]]]] = [
+    ("banner", check_banner),
+    ("cpus-launched", check_cpus_launched),
+    ("no-fatal", check_no_fatal),
+    ("conform-started", check_started),
+    ("conform-no-fail", check_no_fail),
+    ("conform-summary", check_summary),
+    ("conform-required", check_required),
+    ("conform-concurrency", check_concurrency),
+]
+
+
+def run_checks(log: ConformLog, n: int) -> List[Result]:
+    return [(name, fn(log, n)) for name, fn in CHECKS]
+
+
+def relevant_serial_lines(log: ConformLog, limit: int = 150) -> List[str]:
+    keep = [line for line in log.hv.lines if "exitvisor: " in line or "conform: " in line]
+    if not keep:
+        keep = log.hv.lines[-40:]
+    if log.hv.truncated_tail is not None:
+        keep.append(log.hv.truncated_tail + "   <- unterminated last line")
+    return keep[-limit:]
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description="Check a boot of the exitvisor conformance guest.")
+    ap.add_argument("--log", required=True, metavar="DIR",
+                    help="run directory holding serial.log (and bochs.log, status.txt)")
+    ap.add_argument("--expect-cpus", required=True, type=int, metavar="N",
+                    help="the machine's CPU count: all must be virtualized and take part")
+    args = ap.parse_args(argv)
+    if args.expect_cpus < 1:
+        ap.error("--expect-cpus must be at least 1")
+
+    results: List[Result] = []
+    log = None
+    serial = os.path.join(args.log, "serial.log")
+    try:
+        log = parse_file(serial)
+        results.append(("serial-log", None))
+    except OSError as e:
+        results.append(("serial-log", f"cannot read {serial}: {e}"))
+
+    status_path = os.path.join(args.log, "status.txt")
+    if os.path.exists(status_path):
+        with open(status_path) as f:
+            status = f.read().strip()
+        results.append(("run-status", None if status.split(" ", 1)[0] == "ended"
+                        else f"run.sh status: {status}"))
+
+    if log is not None:
+        results += run_checks(log, args.expect_cpus)
+
+    failed = 0
+    for name, why in results:
+        if why is None:
+            print(f"PASS {name}")
+        else:
+            failed += 1
+            print(f"FAIL {name}: {why}")
+    if log is not None:
+        for s in log.skips:
+            print(f"info: guest SKIP {s}")
+
+    if failed:
+        if log is not None:
+            print("--- serial log (hypervisor and conform lines, ANSI stripped) ---")
+            for line in relevant_serial_lines(log):
+                print(line)
+        bl = check_boot.bochs_lines(os.path.join(args.log, "bochs.log"))
+        if bl:
+            print("--- bochs.log (VMFAIL/VMENTER/PANIC/ERROR, last 40) ---")
+            for line in bl:
+                print(line)
+    print(f"{len(results) - failed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
