@@ -10,6 +10,8 @@
 #include "relocate.h"
 #include "mp_services.h"
 #include "next_stage.h"
+#include "acpi_tables.h"
+#include "../hv/arch/msr.h"
 #include "../hv/hv.h"
 #include "../hv/log.h"
 #include "../hv/serial.h"
@@ -145,6 +147,52 @@ static EFI_STATUS start_next_stage(EFI_HANDLE self, EFI_LOADED_IMAGE *li, const 
     return s;
 }
 
+/* ---- ACPI tables where the firmware has none ---- */
+
+/* OVMF under Bochs publishes no ACPI tables, so an OS would see one CPU.
+ * Only then, give it a MADT (boot/acpi_tables.c) listing the processors MP
+ * services reports; firmware that has tables keeps them untouched. */
+static void install_madt_if_firmware_has_none(void)
+{
+    static EFI_GUID acpi20 = ACPI_20_TABLE_GUID, acpi10 = ACPI_TABLE_GUID;
+    struct acpi_platform p = { 0 };
+    EFI_PHYSICAL_ADDRESS tables = 0;
+
+    for (UINTN i = 0; i < ST->NumberOfTableEntries; i++) {
+        EFI_GUID *g = &ST->ConfigurationTable[i].VendorGuid;
+        if (!CompareGuid(g, &acpi20) || !CompareGuid(g, &acpi10))
+            return;
+    }
+    UINTN n = 1, enabled = 1;
+    if (mp && !EFI_ERROR(mp->GetNumberOfProcessors(mp, &n, &enabled))) {
+        for (UINTN i = 0; i < n && p.nr_cpus < ACPI_MAX_CPUS; i++) {
+            /* Room for the PI 1.7 extended location some firmware writes. */
+            union { EFI_PROCESSOR_INFORMATION info; UINT8 room[sizeof(EFI_PROCESSOR_INFORMATION) + 32]; } u;
+            if (!EFI_ERROR(mp->GetProcessorInfo(mp, i, &u.info)) && (u.info.StatusFlag & PROCESSOR_ENABLED_BIT))
+                p.apic_ids[p.nr_cpus++] = (UINT32)u.info.ProcessorId;
+        }
+    } else {
+        struct cpuid_regs r;
+        cpuid_ex(1, 0, &r);
+        p.apic_ids[p.nr_cpus++] = r.ebx >> 24;
+    }
+    p.local_apic_address = (UINT32)(rdmsr(MSR_IA32_APIC_BASE) & 0xFFFFF000u);
+    p.ioapic_address = 0xFEC00000u;
+    volatile UINT32 *ioapic = (volatile UINT32 *)(UINTN)p.ioapic_address;
+    ioapic[0] = 0; /* IOREGSEL: the ID register */
+    p.ioapic_id = (UINT8)((ioapic[4] >> 24) & 0x0F); /* IOWIN */
+
+    UINTN pages = (acpi_tables_size(&p) + EFI_PAGE_SIZE - 1) / EFI_PAGE_SIZE;
+    if (EFI_ERROR(BS->AllocatePages(AllocateAnyPages, EfiACPIReclaimMemory, pages, &tables)) ||
+        acpi_build_tables(&p, (UINT8 *)(UINTN)tables, tables) != 0 ||
+        EFI_ERROR(BS->InstallConfigurationTable(&acpi20, (VOID *)(UINTN)tables))) {
+        hv_log("the firmware has no ACPI tables and installing a MADT failed: an OS will see one CPU");
+        return;
+    }
+    hv_log("the firmware has no ACPI tables: installed RSDP/XSDT/MADT with %u CPUs, I/O APIC id %u at 0x%x",
+           p.nr_cpus, p.ioapic_id, p.ioapic_address);
+}
+
 /* ---- virtualizing the machine ---- */
 
 static void virtualize_all_cpus(void)
@@ -204,6 +252,7 @@ static EFI_STATUS exitvisor_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
         return EFI_LOAD_ERROR;
     choose_next_stage(li, &next);
     virtualize_all_cpus();
+    install_madt_if_firmware_has_none();
     return start_next_stage(image, li, &next);
 }
 

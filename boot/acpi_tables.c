@@ -1,0 +1,106 @@
+/* RSDP 2.0, XSDT and MADT as the ACPI 6.x specification lays them out
+ * (sections 5.2.5, 5.2.8 and 5.2.12). */
+#include "acpi_tables.h"
+
+#define RSDP_SIZE 36
+#define SDT_HEADER_SIZE 36
+#define XSDT_SIZE (SDT_HEADER_SIZE + 8)
+#define MADT_FIXED_SIZE (SDT_HEADER_SIZE + 8)
+#define MADT_LOCAL_APIC_SIZE 8
+#define MADT_IO_APIC_SIZE 12
+#define MADT_OVERRIDE_SIZE 10
+
+static void put(uint8_t *p, uint64_t v, int bytes)
+{
+    for (int i = 0; i < bytes; i++)
+        p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static void put_text(uint8_t *p, const char *s, int n)
+{
+    for (int i = 0; i < n; i++)
+        p[i] = (uint8_t)s[i];
+}
+
+uint8_t acpi_checksum(const uint8_t *bytes, size_t len)
+{
+    uint8_t sum = 0;
+    for (size_t i = 0; i < len; i++)
+        sum = (uint8_t)(sum + bytes[i]);
+    return (uint8_t)(0 - sum);
+}
+
+static size_t madt_size(const struct acpi_platform *p)
+{
+    return MADT_FIXED_SIZE + p->nr_cpus * MADT_LOCAL_APIC_SIZE + MADT_IO_APIC_SIZE + MADT_OVERRIDE_SIZE;
+}
+
+size_t acpi_tables_size(const struct acpi_platform *p)
+{
+    /* RSDP padded to 48 so the XSDT stays 16-byte aligned. */
+    return 48 + 48 + madt_size(p);
+}
+
+static void sdt_header(uint8_t *t, const char *signature, uint32_t length, uint8_t revision)
+{
+    put_text(t, signature, 4);
+    put(t + 4, length, 4);
+    t[8] = revision;
+    t[9] = 0; /* checksum, filled in last */
+    put_text(t + 10, "EXITVR", 6);          /* OEM ID */
+    put_text(t + 16, "EXITVISR", 8);        /* OEM table ID */
+    put(t + 24, 1, 4);                      /* OEM revision */
+    put_text(t + 28, "EXV ", 4);            /* creator ID */
+    put(t + 32, 1, 4);                      /* creator revision */
+}
+
+long acpi_build_tables(const struct acpi_platform *p, uint8_t *buf, uint64_t buf_phys)
+{
+    if (p->nr_cpus == 0 || p->nr_cpus > ACPI_MAX_CPUS)
+        return -1;
+    for (size_t i = 0; i < acpi_tables_size(p); i++)
+        buf[i] = 0;
+    uint8_t *rsdp = buf, *xsdt = buf + 48, *madt = buf + 96;
+
+    /* MADT: local APICs, one I/O APIC, ISA IRQ 0 -> GSI 2 (the PIT is wired
+     * to I/O APIC input 2 on PC chipsets). */
+    uint32_t madt_len = (uint32_t)madt_size(p);
+    sdt_header(madt, "APIC", madt_len, 5);
+    put(madt + 36, p->local_apic_address, 4);
+    put(madt + 40, 1, 4); /* PCAT_COMPAT: the 8259s exist */
+    uint8_t *e = madt + MADT_FIXED_SIZE;
+    for (uint32_t i = 0; i < p->nr_cpus; i++, e += MADT_LOCAL_APIC_SIZE) {
+        e[0] = 0; /* Processor Local APIC */
+        e[1] = MADT_LOCAL_APIC_SIZE;
+        e[2] = (uint8_t)i; /* ACPI processor UID */
+        e[3] = (uint8_t)p->apic_ids[i];
+        put(e + 4, 1, 4); /* enabled */
+    }
+    e[0] = 1; /* I/O APIC */
+    e[1] = MADT_IO_APIC_SIZE;
+    e[2] = p->ioapic_id;
+    put(e + 4, p->ioapic_address, 4);
+    put(e + 8, 0, 4); /* global system interrupt base */
+    e += MADT_IO_APIC_SIZE;
+    e[0] = 2; /* Interrupt Source Override */
+    e[1] = MADT_OVERRIDE_SIZE;
+    e[2] = 0; /* ISA bus */
+    e[3] = 0; /* IRQ 0 */
+    put(e + 4, 2, 4); /* GSI 2 */
+    put(e + 8, 0, 2); /* flags: bus defaults */
+    madt[9] = acpi_checksum(madt, madt_len);
+
+    sdt_header(xsdt, "XSDT", XSDT_SIZE, 1);
+    put(xsdt + SDT_HEADER_SIZE, buf_phys + 96, 8);
+    xsdt[9] = acpi_checksum(xsdt, XSDT_SIZE);
+
+    put_text(rsdp, "RSD PTR ", 8);
+    put_text(rsdp + 9, "EXITVR", 6);
+    rsdp[15] = 2; /* ACPI 2.0+ */
+    put(rsdp + 16, 0, 4); /* no RSDT: XSDT only */
+    put(rsdp + 20, RSDP_SIZE, 4);
+    put(rsdp + 24, buf_phys + 48, 8);
+    rsdp[8] = acpi_checksum(rsdp, 20);
+    rsdp[32] = acpi_checksum(rsdp, RSDP_SIZE);
+    return 0;
+}

@@ -1,0 +1,32 @@
+/*
+ * A minimal ACPI table set (RSDP 2.0 -> XSDT -> MADT) for firmware that has
+ * none: OVMF under Bochs gets its ACPI tables from QEMU's fw_cfg, which Bochs
+ * lacks, and an OS then finds no MADT and runs on one CPU. Installed only
+ * when the firmware publishes no ACPI table at all; on QEMU and real
+ * machines the firmware's own tables are right and are left alone.
+ * Building is pure (host-tested); installing is in boot/main.c.
+ */
+#ifndef EXITVISOR_ACPI_TABLES_H
+#define EXITVISOR_ACPI_TABLES_H
+#include <stddef.h>
+#include <stdint.h>
+
+#define ACPI_MAX_CPUS 64
+
+struct acpi_platform {
+    uint32_t nr_cpus;
+    uint32_t apic_ids[ACPI_MAX_CPUS]; /* as EFI_MP_SERVICES reports them */
+    uint32_t local_apic_address;      /* IA32_APIC_BASE, usually 0xFEE00000 */
+    uint32_t ioapic_address;          /* 0xFEC00000 on PC chipsets */
+    uint8_t ioapic_id;                /* read from the I/O APIC itself */
+};
+
+/* Bytes needed for the tables of `p`. */
+size_t acpi_tables_size(const struct acpi_platform *p);
+/* Write RSDP, XSDT and MADT into buf (at least acpi_tables_size bytes,
+ * 16-byte aligned), whose physical address is buf_phys. Returns the offset
+ * of the RSDP in buf (0), or -1 when p is unusable. */
+long acpi_build_tables(const struct acpi_platform *p, uint8_t *buf, uint64_t buf_phys);
+/* The ACPI checksum rule: all bytes of a table sum to 0 (mod 256). */
+uint8_t acpi_checksum(const uint8_t *bytes, size_t len);
+#endif
