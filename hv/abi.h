@@ -61,6 +61,7 @@
  * Anything else in RAX returns EXV_VMCALL_UNKNOWN; no other register changes.
  */
 #define EXV_VMCALL_PING         0x65787600u  /* returns EXV_VMCALL_OK */
+#define EXV_VMCALL_PRINT_STATS  0x65787601u  /* hypervisor prints its exit table on COM1 */
 #define EXV_VMCALL_OK           0u
 #define EXV_VMCALL_UNKNOWN      0xFFFFFFFFFFFFFFFFull
 

@@ -1,5 +1,6 @@
-/* A guest triple fault would reset a real machine: log who and where, then
- * reset the platform (port 0xCF9, then the keyboard controller). */
+/* A guest triple fault would reset a real machine: log who and where, print
+ * the exit table (the counts die with the reset), then reset the platform
+ * (port 0xCF9, then the keyboard controller). */
 #include "handlers.h"
 #include "../diag.h"
 #include "../log.h"
@@ -8,6 +9,7 @@ void handle_triple_fault(struct vcpu *v)
 {
     log_exit(v, "triple fault in the guest");
     vcpu_dump_state(v);
+    print_exit_table(v);
     hv_log("cpu %u resetting the platform after the guest's triple fault", v->index);
     outb(0xCF9, 0x02);
     outb(0xCF9, 0x06); /* hard reset */

@@ -6,14 +6,33 @@
 #include "handlers.h"
 #include "../abi.h"
 #include "../guest.h"
+#include "../log.h"
+#include "../stats_report.h"
+
+static void log_line(const char *line, void *ctx)
+{
+    hv_log("cpu %u %s", *(const u32 *)ctx, line);
+}
+
+/* Also used before a platform reset (triple_fault.c). */
+void print_exit_table(struct vcpu *v)
+{
+    exit_stats_report(hv->stats, log_line, &v->index);
+}
 
 void handle_vmcall(struct vcpu *v)
 {
     u64 fn = v->regs->rax;
 
-    if (guest_cpl() == 0 && fn == EXV_VMCALL_PING)
-        v->regs->rax = EXV_VMCALL_OK;
-    else
+    if (guest_cpl() != 0) {
         v->regs->rax = EXV_VMCALL_UNKNOWN;
+    } else if (fn == EXV_VMCALL_PING) {
+        v->regs->rax = EXV_VMCALL_OK;
+    } else if (fn == EXV_VMCALL_PRINT_STATS) {
+        print_exit_table(v);
+        v->regs->rax = EXV_VMCALL_OK;
+    } else {
+        v->regs->rax = EXV_VMCALL_UNKNOWN;
+    }
     guest_skip_instruction(v);
 }

@@ -1,0 +1,44 @@
+/* hv/stats_report.c: the table the hypervisor prints itself. */
+#include <string.h>
+#include "check.h"
+#include "hv/stats_report.h"
+
+static char out[16][160];
+static int lines;
+
+static void collect(const char *line, void *ctx)
+{
+    (void)ctx;
+    if (lines < 16)
+        strncpy(out[lines], line, sizeof(out[0]) - 1);
+    lines++;
+}
+
+TEST(stats_report_lines)
+{
+    static struct exit_stats st;
+    exit_stats_reset(&st, 2);
+    for (int i = 0; i < 3; i++)
+        exit_stats_count(&st, 0, 10);
+    exit_stats_add_cycles(&st, 0, 10, 600);
+    exit_stats_count(&st, 1, 48);
+    exit_stats_add_cycles(&st, 1, 48, 2000);
+    lines = 0;
+    exit_stats_report(&st, collect, NULL);
+    CHECK_EQ(lines, 4, "header, two reasons, total");
+    CHECK_STREQ(out[0], "exit table: 4 exits, 2600 cycles, 2 vCPUs", "header");
+    CHECK(!strncmp(out[1], "  10  CPUID ", 12), "CPUID row first (by number): '%s'", out[1]);
+    CHECK(strstr(out[1], "            3              600") != NULL, "CPUID count and cycles: '%s'", out[1]);
+    CHECK(!strncmp(out[2], "  48  EPT violation ", 20), "EPT row: '%s'", out[2]);
+    CHECK(!strncmp(out[3], "  total ", 8) && strstr(out[3], " 4 ") && strstr(out[3], " 2600"), "total row: '%s'",
+          out[3]);
+}
+
+TEST(stats_report_empty)
+{
+    static struct exit_stats st;
+    exit_stats_reset(&st, 1);
+    lines = 0;
+    exit_stats_report(&st, collect, NULL);
+    CHECK_EQ(lines, 2, "no rows when nothing exited: header and total only");
+}
