@@ -14,7 +14,7 @@
 # missing ones) because apt skips what is already there and the list is short.
 set -euo pipefail
 
-PACKAGES="bochs bochsbios vgabios bochs-term ovmf qemu-system-x86 gnu-efi nasm mtools dosfstools python3 python3-matplotlib gcc make"
+PACKAGES="bochs bochsbios vgabios bochs-term ovmf qemu-system-x86 gnu-efi nasm mtools dosfstools python3 python3-matplotlib clang libclang-rt-14-dev gcc make"
 
 # "kind:name:package": cmd = executable on PATH, file = path that must exist.
 # bochs-term provides the "term" display library our headless bochsrc uses; it is
@@ -37,6 +37,8 @@ cmd:mmd:mtools
 cmd:mkfs.vfat:dosfstools
 cmd:python3:python3
 file:/usr/lib/python3/dist-packages/matplotlib/__init__.py:python3-matplotlib
+cmd:clang:clang
+file:/usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a:libclang-rt-14-dev
 cmd:timeout:coreutils
 "
 

@@ -10,6 +10,8 @@
 #   3. unit         make unit-test (host C tests in hv/tests, ASan+UBSan);
 #                   counts from its "unit: N passed, M failed" line
 #   4. python       python3 -m unittest discover -s tools/tests -p 'test_*.py' -v
+#      fuzz         tools/tests/run_fuzz.sh: every libFuzzer target of hv/tests/fuzz
+#                   for FUZZ_SECONDS (default 5) on a copy of its checked-in corpus
 #   5. integration, run concurrently, each booting its own copy of the disk:
 #        bochs-1cpu     Bochs, 1 vCPU    check_boot.py --expect-cpus 1
 #        bochs-2cpu     Bochs, 2 vCPUs   check_boot.py --expect-cpus 2
@@ -165,6 +167,27 @@ if [ -n "$ran" ]; then
     fi
 else
     record python 0 1 "$(secs_since "$t0")" "unittest gave no 'Ran N tests' line (exit $rc); last lines of $log:"
+    tail -n 40 "$log" | indent
+fi
+
+# ---- 4b: fuzzing, bounded ---------------------------------------------------------
+# libFuzzer targets of hv/tests/fuzz/ for FUZZ_SECONDS each on a copy of their
+# checked-in corpus; each target's PASS/FAIL counts as one check.
+t0=$(now_ns)
+log=$LOGS/fuzz.log
+BUILD="$BUILD" bash tools/tests/run_fuzz.sh "${FUZZ_SECONDS:-5}" > "$log" 2>&1
+rc=$?
+line=$(grep -a -E '^[0-9]+ passed, [0-9]+ failed$' "$log" | tail -n 1)
+if [ -n "$line" ]; then
+    p=${line%% passed*}
+    f=${line#*passed, }
+    f=${f%% failed}
+    [ "$rc" -eq 0 ] || [ "$f" -gt 0 ] || f=1
+    record fuzz "$p" "$f" "$(secs_since "$t0")" "tools/tests/run_fuzz.sh ${FUZZ_SECONDS:-5} s per target"
+    grep -a -E '^(PASS|FAIL) fuzz-' "$log" | indent
+    [ "$f" -eq 0 ] || tail -n 40 "$log" | indent
+else
+    record fuzz 0 1 "$(secs_since "$t0")" "run_fuzz.sh printed no summary (exit $rc); last lines of $log:"
     tail -n 40 "$log" | indent
 fi
 

@@ -1,0 +1,284 @@
+/*
+ * fuzz_next_stage: choosing the next stage (boot/next_stage.c) from random
+ * load options and config files.
+ *
+ * fuzz-sources: boot/next_stage.c
+ * fuzz-max-len: 2048
+ *
+ * Input: byte 0 = flags (bit 0: pass a self name, bit 1: use a realistic
+ * self path), byte 1 = length of the self name, then the self name, then the
+ * text. The text goes to next_stage_from_command_line (as a C string) and to
+ * next_stage_from_config (as len bytes, NULs included). Checked:
+ *   - path and options are NUL-terminated inside their arrays;
+ *   - command line, PARSE_OK: the path is the first or second token, ends in
+ *     ".efi" (any case), the options are the rest of the line trimmed; when
+ *     the first token names exitvisor itself, the path is never that token;
+ *     a line "<x>.efi <y>" whose first token is not exitvisor is never
+ *     refused (unless too long); PARSE_ERROR only for lines of >= 256 chars;
+ *   - config: the result, path, options and error line equal a reference
+ *     parser written here from next_stage.h's description (key=value lines,
+ *     '#' comments, keys next/options in any case, the last next= wins,
+ *     options alone apply to the default program, the first bad line is the
+ *     error); error lines are within 1..number of lines; a PARSE_OK path from
+ *     a text without NUL bytes ends in ".efi" as a C string.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include "fuzz.h"
+#include "boot/next_stage.h"
+
+#define CAP NEXT_STAGE_MAX
+
+static bool sp(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+static char low(char c) { return (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c; }
+
+static bool efi_suffix(const char *s, size_t n)
+{
+    return n >= 4 && s[n - 4] == '.' && low(s[n - 3]) == 'e' && low(s[n - 2]) == 'f' && low(s[n - 1]) == 'i';
+}
+
+static bool terminated(const char *a) { return memchr(a, '\0', CAP) != NULL; }
+
+/* File name after the last '\' or '/'. */
+static void base(const char *s, size_t n, const char **b, size_t *bn)
+{
+    size_t start = 0;
+    for (size_t i = 0; i < n; i++)
+        if (s[i] == '\\' || s[i] == '/')
+            start = i + 1;
+    *b = s + start;
+    *bn = n - start;
+}
+
+static bool names_self(const char *tok, size_t n, const char *self)
+{
+    const char *a, *b;
+    size_t an, bn;
+    if (!self)
+        return false;
+    base(tok, n, &a, &an);
+    base(self, strlen(self), &b, &bn);
+    if (an != bn || an == 0)
+        return false;
+    for (size_t i = 0; i < an; i++)
+        if (low(a[i]) != low(b[i]))
+            return false;
+    return true;
+}
+
+static void check_command_line(const char *line, const char *self)
+{
+    struct next_stage out;
+    memset(&out, 0xAA, sizeof(out));
+    enum parse_result r = next_stage_from_command_line(line, self, &out);
+    FUZZ_CHECK(r == PARSE_NONE || r == PARSE_OK || r == PARSE_ERROR, "result %d", r);
+
+    /* The first two tokens. */
+    const char *tok[2] = { 0, 0 };
+    size_t len[2] = { 0, 0 };
+    int found = 0;
+    const char *p = line;
+    while (found < 2) {
+        while (*p && sp(*p))
+            p++;
+        if (!*p)
+            break;
+        tok[found] = p;
+        while (*p && !sp(*p))
+            p++;
+        len[found] = (size_t)(p - tok[found]);
+        found++;
+    }
+    size_t line_len = strlen(line);
+
+    if (r == PARSE_ERROR)
+        FUZZ_CHECK(line_len >= CAP, "PARSE_ERROR for a line of %zu characters", line_len);
+    if (r == PARSE_OK) {
+        FUZZ_CHECK(terminated(out.path) && terminated(out.options), "path or options not NUL-terminated");
+        FUZZ_CHECK(out.source && strcmp(out.source, "load options") == 0, "source %s", out.source ? out.source : "NULL");
+        size_t pl = strlen(out.path);
+        FUZZ_CHECK(efi_suffix(out.path, pl), "path \"%s\" does not end in .efi", out.path);
+        /* Which token: the last one with the path's text (when both tokens
+         * are the same text, the parser can only have picked the second:
+         * it picks the first only when the second is not an .efi name). */
+        int pick = -1;
+        for (int t = 0; t < found; t++)
+            if (len[t] == pl && memcmp(tok[t], out.path, pl) == 0)
+                pick = t;
+        FUZZ_CHECK(pick >= 0, "path \"%s\" is neither of the first two tokens", out.path);
+        FUZZ_CHECK(!(pick == 0 && names_self(tok[0], len[0], self)), "exitvisor would start itself: \"%s\" (self %s)",
+                   out.path, self);
+        /* Options: the rest of the line after the path, trimmed. */
+        const char *rest = tok[pick] + len[pick];
+        while (*rest && sp(*rest))
+            rest++;
+        size_t rn = strlen(rest);
+        while (rn && sp(rest[rn - 1]))
+            rn--;
+        FUZZ_CHECK(strlen(out.options) == rn && memcmp(out.options, rest, rn) == 0, "options \"%s\", want \"%.*s\"",
+                   out.options, (int)rn, rest);
+    }
+    /* Completeness: "<x>.efi <y...>" with x not exitvisor is a next stage,
+     * and so is "<exitvisor> <x>.efi ...". */
+    if (line_len < CAP && found == 2) {
+        if (efi_suffix(tok[0], len[0]) && !names_self(tok[0], len[0], self))
+            FUZZ_CHECK(r == PARSE_OK, "\"%s\" (self %s) not taken", line, self ? self : "NULL");
+        if (names_self(tok[0], len[0], self) && efi_suffix(tok[1], len[1]))
+            FUZZ_CHECK(r == PARSE_OK && strlen(out.path) == len[1] && memcmp(out.path, tok[1], len[1]) == 0,
+                       "\"%s\" (self %s): want the second token", line, self);
+    }
+}
+
+/* Reference config parser. */
+struct config_ref {
+    enum parse_result r;
+    const char *path;      /* into the text, or the default */
+    size_t path_len;
+    const char *options;
+    size_t options_len;
+    unsigned error_line;
+    unsigned lines;
+};
+
+static void config_reference(const char *text, size_t n, struct config_ref *ref)
+{
+    size_t i = 0;
+    bool have_next = false;
+    memset(ref, 0, sizeof(*ref));
+    ref->options = "";
+    ref->r = PARSE_NONE;
+    while (i < n) {
+        size_t s = i, e;
+        while (i < n && text[i] != '\n')
+            i++;
+        e = i;
+        if (i < n)
+            i++; /* the '\n' */
+        ref->lines++;
+        if (ref->r == PARSE_ERROR)
+            continue; /* only counting lines now */
+        while (s < e && sp(text[s]))
+            s++;
+        while (e > s && sp(text[e - 1]))
+            e--;
+        if (s == e || text[s] == '#')
+            continue;
+        const char *eq = memchr(text + s, '=', e - s);
+        if (!eq) {
+            ref->r = PARSE_ERROR;
+            ref->error_line = ref->lines;
+            continue;
+        }
+        size_t ks = s, ke = (size_t)(eq - text);
+        while (ke > ks && sp(text[ke - 1]))
+            ke--;
+        size_t vs = (size_t)(eq - text) + 1;
+        while (vs < e && sp(text[vs]))
+            vs++;
+        char key[8] = { 0 };
+        size_t kn = ke - ks;
+        for (size_t k = 0; k < kn && k < sizeof(key) - 1; k++)
+            key[k] = low(text[ks + k]);
+        if (kn == 4 && memcmp(key, "next", 4) == 0) {
+            if (!efi_suffix(text + vs, e - vs) || e - vs >= CAP) {
+                ref->r = PARSE_ERROR;
+                ref->error_line = ref->lines;
+                continue;
+            }
+            have_next = true;
+            ref->path = text + vs;
+            ref->path_len = e - vs;
+        } else if (kn == 7 && memcmp(key, "options", 7) == 0) {
+            if (e - vs >= CAP) {
+                ref->r = PARSE_ERROR;
+                ref->error_line = ref->lines;
+                continue;
+            }
+            ref->options = text + vs;
+            ref->options_len = e - vs;
+        } else {
+            ref->r = PARSE_ERROR;
+            ref->error_line = ref->lines;
+        }
+    }
+    if (ref->r == PARSE_ERROR)
+        return;
+    if (have_next) {
+        ref->r = PARSE_OK;
+    } else if (ref->options_len && ref->options[0] != '\0') {
+        /* options alone: the default program. (An options value starting
+         * with a NUL byte reads as empty, as a C string would.) */
+        ref->r = PARSE_OK;
+        ref->path = NEXT_STAGE_DEFAULT;
+        ref->path_len = strlen(NEXT_STAGE_DEFAULT);
+    }
+}
+
+static void check_config(const char *text, size_t n)
+{
+    struct next_stage out;
+    const char *error = (const char *)0x1;
+    unsigned error_line = 0xDEADu;
+    struct config_ref ref;
+
+    memset(&out, 0xAA, sizeof(out));
+    enum parse_result r = next_stage_from_config(text, n, &out, &error, &error_line);
+    config_reference(text, n, &ref);
+    FUZZ_CHECK(r == ref.r, "config: result %d, reference %d (reference error line %u)", r, ref.r, ref.error_line);
+    FUZZ_CHECK(terminated(out.options), "config: options not NUL-terminated");
+    if (r == PARSE_ERROR) {
+        FUZZ_CHECK(error != (const char *)0x1 && error && error[0], "config: PARSE_ERROR without a message");
+        FUZZ_CHECK(error_line >= 1 && error_line <= ref.lines, "config: error line %u of %u", error_line, ref.lines);
+        FUZZ_CHECK(error_line == ref.error_line, "config: error line %u, reference %u (%s)", error_line,
+                   ref.error_line, error);
+        return;
+    }
+    FUZZ_CHECK(error == (const char *)0x1 && error_line == 0xDEADu, "config: error set without PARSE_ERROR");
+    if (r == PARSE_NONE)
+        return;
+    FUZZ_CHECK(terminated(out.path), "config: path not NUL-terminated");
+    FUZZ_CHECK(out.source && strcmp(out.source, "config file") == 0, "config: source %s",
+               out.source ? out.source : "NULL");
+    FUZZ_CHECK(ref.path_len < CAP && memcmp(out.path, ref.path, ref.path_len) == 0 && out.path[ref.path_len] == '\0',
+               "config: path \"%s\", reference \"%.*s\"", out.path, (int)ref.path_len, ref.path);
+    FUZZ_CHECK(memcmp(out.options, ref.options, ref.options_len) == 0 && out.options[ref.options_len] == '\0',
+               "config: options \"%s\", reference \"%.*s\"", out.options, (int)ref.options_len, ref.options);
+    /* The path as the firmware will see it (a C string) names an .efi file,
+     * as long as the file has no NUL bytes (see README.md in this folder). */
+    if (!memchr(text, '\0', n))
+        FUZZ_CHECK(efi_suffix(out.path, strlen(out.path)), "config: path \"%s\" does not end in .efi", out.path);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    struct fin f = { data, size };
+    uint8_t flags = fin_u8(&f);
+    size_t self_len = fin_u8(&f) % 64;
+    if (self_len > f.n)
+        self_len = f.n;
+    char self[80];
+    memcpy(self, f.p, self_len);
+    self[self_len] = '\0';
+    f.p += self_len;
+    f.n -= self_len;
+    const char *self_name = NULL;
+    if (flags & 1) {
+        self_name = self;
+        if (flags & 2) /* a device-path-like self name */
+            self_name = (flags & 4) ? "\\EFI\\BOOT\\BOOTX64.EFI" : "\\EFI\\exitvisor\\exitvisor.efi";
+    }
+
+    /* Exactly-sized copies so ASan sees a read past the end. */
+    char *line = malloc(f.n + 1);
+    memcpy(line, f.p, f.n);
+    line[f.n] = '\0';
+    check_command_line(line, self_name);
+    check_command_line(line, NULL);
+    free(line);
+
+    char *text = malloc(f.n ? f.n : 1);
+    memcpy(text, f.p, f.n);
+    check_config(text, f.n);
+    free(text);
+    return 0;
+}
