@@ -34,9 +34,9 @@ HV_C   := $(wildcard hv/*.c hv/exits/*.c)
 HV_ASM := $(wildcard hv/*.asm boot/*.asm)
 BOOT_C := $(wildcard boot/*.c)
 HV_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(HV_C) $(BOOT_C)) $(patsubst %.asm,$(BUILD)/obj/%.o,$(HV_ASM))
-PROBE_OBJ := $(BUILD)/obj/guest/probe.o $(BUILD)/obj/hv/exit_names.o
-BENCH_OBJ := $(BUILD)/obj/guest/bench.o
-CONFORM_OBJ := $(BUILD)/obj/guest/conform.o $(BUILD)/obj/hv/exit_names.o
+PROBE_OBJ := $(BUILD)/obj/guest/probe.o $(BUILD)/obj/guest/uefi_guest.o $(BUILD)/obj/hv/exit_names.o
+BENCH_OBJ := $(BUILD)/obj/guest/bench.o $(BUILD)/obj/guest/uefi_guest.o
+CONFORM_OBJ := $(BUILD)/obj/guest/conform.o $(BUILD)/obj/guest/uefi_guest.o $(BUILD)/obj/hv/exit_names.o
 CRASH_OBJ := $(BUILD)/obj/guest/crash.o
 
 # Host-testable logic, compiled natively for the unit tests.
@@ -55,7 +55,7 @@ deps:
 # V=1 shows full command lines.
 Q := $(if $(V),,@)
 
-$(BUILD)/obj/%.o: %.c $(wildcard hv/*.h hv/arch/*.h hv/exits/*.h boot/*.h)
+$(BUILD)/obj/%.o: %.c $(wildcard hv/*.h hv/arch/*.h hv/exits/*.h boot/*.h guest/*.h)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(EFI_CFLAGS) -c $< -o $@

@@ -38,6 +38,7 @@
 #include "../hv/abi.h"
 #include "../hv/arch/exit_reasons.h"
 #include "../boot/mp_services.h"   /* EFI_MP_SERVICES_PROTOCOL: gnu-efi lacks it */
+#include "uefi_guest.h"
 
 #ifndef HAVE_USE_MS_ABI
 #error "build the bench with -DGNU_EFI_USE_MS_ABI: it calls EFIAPI pointers directly"
@@ -604,7 +605,7 @@ static void scaling(void)
 }
 
 /* ------------------------------------------------------------------------
- * Options and power-off (as guest/probe.c does it).
+ * Options (power-off itself is guest_power_off() in guest/uefi_guest.c).
  */
 
 /* Does the CHAR16 buffer (len characters, maybe not NUL-terminated)
@@ -638,11 +639,10 @@ static BOOLEAN want_poweroff(EFI_HANDLE image)
     CHAR16 wide[256];
     UINTN size = sizeof(buf) - 1, i;
 
+    if (guest_has_option(image, L"--poweroff"))
+        return TRUE;
     if (EFI_ERROR(BS->HandleProtocol(image, &LoadedImageProtocol, (VOID **)&li)) || li == NULL)
         return FALSE;
-    if (li->LoadOptions != NULL &&
-        buf_has(li->LoadOptions, li->LoadOptionsSize / sizeof(CHAR16), L"--poweroff"))
-        return TRUE;
     root = LibOpenRoot(li->DeviceHandle);
     if (root == NULL)
         return FALSE;
@@ -661,40 +661,6 @@ static BOOLEAN want_poweroff(EFI_HANDLE image)
         return TRUE;
     }
     return FALSE;
-}
-
-static inline void outb(UINT16 port, UINT8 v)
-{
-    __asm__ volatile("outb %0, %1" : : "a"(v), "Nd"(port));
-}
-
-static inline UINT8 inb(UINT16 port)
-{
-    UINT8 v;
-    __asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
-    return v;
-}
-
-#define COM1_LSR            0x3FD
-#define LSR_TEMT            0x40
-#define DRAIN_POLLS_MAX     1000000u
-
-static void power_off(void)
-{
-    const char *p;
-    UINT32 polls;
-
-    /* Wait until COM1 has sent its last byte (bounded). */
-    for (polls = 0; polls < DRAIN_POLLS_MAX; polls++)
-        if (inb(COM1_LSR) & LSR_TEMT)
-            break;
-    BS->Stall(10000);
-    /* Bochs: "Shutdown" on port 0x8900. */
-    for (p = "Shutdown"; *p; p++)
-        outb(0x8900, (UINT8)*p);
-    /* QEMU: isa-debug-exit at 0xf4. */
-    outb(0xf4, 0x00);
-    RT->ResetSystem(EfiResetShutdown, EFI_SUCCESS, 0, NULL);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -753,7 +719,7 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
     Print(L"bench: done\n");
     if (poweroff) {
         Print(L"bench: --poweroff: ending the emulator\n");
-        power_off();
+        guest_power_off();
     }
     return EFI_SUCCESS;
 }

@@ -51,6 +51,7 @@
 #include "../hv/arch/msr.h"
 #include "../hv/exit_names.h"
 #include "../boot/mp_services.h"   /* EFI_MP_SERVICES_PROTOCOL: gnu-efi lacks it */
+#include "uefi_guest.h"
 
 #ifndef HAVE_USE_MS_ABI
 #error "build conform with -DGNU_EFI_USE_MS_ABI: it calls EFIAPI pointers directly"
@@ -1600,63 +1601,6 @@ static void hv_memory(void)
     verdict("hv-memory-counts", L"cpuid=+%lu total=+%lu other-exits=%lu", d10, dt, other);
 }
 
-/* ------------------------------------------------------------------------
- * Load options and power-off (as guest/probe.c).
- */
-static BOOLEAN has_option(EFI_HANDLE image, const CHAR16 *opt)
-{
-    EFI_LOADED_IMAGE *li = NULL;
-    const CHAR16 *s;
-    UINTN len, olen = 0, i, k;
-
-    if (EFI_ERROR(BS->HandleProtocol(image, &LoadedImageProtocol, (VOID **)&li)) || li == NULL ||
-        li->LoadOptions == NULL)
-        return FALSE;
-    s = li->LoadOptions;
-    len = li->LoadOptionsSize / sizeof(CHAR16);
-    while (opt[olen])
-        olen++;
-    for (i = 0; i + olen <= len; i++) {
-        for (k = 0; k < olen && s[i + k] == opt[k]; k++)
-            ;
-        if (k == olen)
-            return TRUE;
-    }
-    return FALSE;
-}
-
-static inline void outb(UINT16 port, UINT8 v)
-{
-    __asm__ volatile("outb %0, %1" : : "a"(v), "Nd"(port));
-}
-
-static inline UINT8 inb(UINT16 port)
-{
-    UINT8 v;
-    __asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
-    return v;
-}
-
-#define COM1_LSR 0x3FD
-#define LSR_TEMT 0x40
-
-static void power_off(void)
-{
-    const char *p;
-    UINT32 polls;
-
-    /* Let COM1 send its last byte, then give Bochs a moment for its log. */
-    for (polls = 0; polls < 1000000u; polls++)
-        if (inb(COM1_LSR) & LSR_TEMT)
-            break;
-    BS->Stall(10000);
-    /* Bochs: "Shutdown" to port 0x8900; QEMU: isa-debug-exit at 0xf4. */
-    for (p = "Shutdown"; *p; p++)
-        outb(0x8900, (UINT8)*p);
-    outb(0xf4, 0x00);
-    RT->ResetSystem(EfiResetShutdown, EFI_SUCCESS, 0, NULL);
-}
-
 /* ------------------------------------------------------------------------ */
 
 static void finish(BOOLEAN poweroff)
@@ -1665,7 +1609,7 @@ static void finish(BOOLEAN poweroff)
     Print(L"conform: %lu passed, %lu failed\n", (UINT64)n_pass, (UINT64)n_fail);
     if (poweroff) {
         Print(L"conform: --poweroff: ending the emulator\n");
-        power_off();
+        guest_power_off();
     }
 }
 
@@ -1676,7 +1620,7 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
     BOOLEAN poweroff;
 
     InitializeLib(image, systab);
-    poweroff = has_option(image, L"--poweroff");
+    poweroff = guest_has_option(image, L"--poweroff");
 
     sig = cpuid(EXV_LEAF_SIGNATURE, 0);
     if (!signature_ok(sig)) {

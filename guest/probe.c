@@ -32,6 +32,7 @@
 #include "../hv/arch/exit_reasons.h"
 #include "../hv/exit_names.h"
 #include "../boot/mp_services.h"   /* EFI_MP_SERVICES_PROTOCOL: gnu-efi lacks it */
+#include "uefi_guest.h"
 
 #ifndef HAVE_USE_MS_ABI
 #error "build the probe with -DGNU_EFI_USE_MS_ABI: it calls EFIAPI pointers directly"
@@ -547,82 +548,6 @@ static void per_vcpu(void)
     Print(L"probe: vcpus-read %lu\n", (UINT64)read);
 }
 
-/* ------------------------------------------------------------------------
- * Load options and power-off (step f).
- */
-
-/* LoadOptions is a CHAR16 buffer of LoadOptionsSize bytes; it may start
- * with the image name and need not be NUL-terminated, so search it by
- * length rather than as a C string. */
-static BOOLEAN has_option(EFI_HANDLE image, const CHAR16 *opt)
-{
-    EFI_LOADED_IMAGE *li = NULL;
-    const CHAR16 *s;
-    UINTN len, olen = 0, i, k;
-
-    if (EFI_ERROR(BS->HandleProtocol(image, &LoadedImageProtocol, (VOID **)&li)) ||
-        li == NULL || li->LoadOptions == NULL)
-        return FALSE;
-    s = li->LoadOptions;
-    len = li->LoadOptionsSize / sizeof(CHAR16);
-    while (opt[olen])
-        olen++;
-    for (i = 0; i + olen <= len; i++) {
-        for (k = 0; k < olen && s[i + k] == opt[k]; k++)
-            ;
-        if (k == olen)
-            return TRUE;
-    }
-    return FALSE;
-}
-
-static inline void outb(UINT16 port, UINT8 v)
-{
-    __asm__ volatile("outb %0, %1" : : "a"(v), "Nd"(port));
-}
-
-static inline UINT8 inb(UINT16 port)
-{
-    UINT8 v;
-    __asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
-    return v;
-}
-
-#define COM1_LSR            0x3FD   /* line status register of the UART at 0x3F8 */
-#define LSR_TEMT            0x40    /* transmitter empty: holding and shift registers */
-#define DRAIN_POLLS_MAX     1000000u
-
-/* Wait until COM1 has sent its last byte: OVMF's serial driver only hands
- * bytes to the UART, which sends them over (emulated) time, and an emulator
- * told to exit right away can drop the last line. Bounded, so a missing or
- * stuck UART cannot hang the power-off. */
-static void drain_uart(void)
-{
-    UINT32 polls;
-
-    for (polls = 0; polls < DRAIN_POLLS_MAX; polls++)
-        if (inb(COM1_LSR) & LSR_TEMT)
-            break;
-}
-
-static void power_off(void)
-{
-    const char *p;
-
-    drain_uart();
-    /* The UART is empty; give Bochs a moment to flush its log file too. */
-    BS->Stall(10000);
-    /* Bochs: the ASCII string "Shutdown" written to port 0x8900 exits the
-     * emulator (OVMF's ResetSystem(EfiResetShutdown) hangs there). */
-    for (p = "Shutdown"; *p; p++)
-        outb(0x8900, (UINT8)*p);
-    /* QEMU with -device isa-debug-exit,iobase=0xf4: exits with status
-     * (value << 1) | 1, i.e. 1 for 0. */
-    outb(0xf4, 0x00);
-    /* Anything else, including real hardware. */
-    RT->ResetSystem(EfiResetShutdown, EFI_SUCCESS, 0, NULL);
-}
-
 /* ------------------------------------------------------------------------ */
 
 /* Not EFIAPI: gnu-efi's crt0 calls efi_main with the System V convention. */
@@ -632,7 +557,7 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
     BOOLEAN poweroff;
 
     InitializeLib(image, systab);
-    poweroff = has_option(image, L"--poweroff");
+    poweroff = guest_has_option(image, L"--poweroff");
 
     sig = cpuid(EXV_LEAF_SIGNATURE, 0);
     if (!signature_ok(sig)) {
@@ -662,7 +587,7 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
     Print(L"probe: done\n");
     if (poweroff) {
         Print(L"probe: --poweroff: ending the emulator\n");
-        power_off();
+        guest_power_off();
     }
     return EFI_SUCCESS;
 }
