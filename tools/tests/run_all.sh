@@ -33,7 +33,8 @@
 # Logs: build/test/logs/<step>.log, and build/test/<boot>/ for each boot
 # (serial.txt, serial.log, status.txt, bochs.log or qemu.log, run.out, check.out).
 #
-# Environment: BUILD (default build), BOCHS_TIMEOUT (default 300),
+# Environment: BUILD (default build), BOCHS_TIMEOUT (default 900: seven emulators
+# share two cores, and a timeout only has to catch a hang),
 # QEMU_TIMEOUT (default 300) in seconds.
 set -uo pipefail
 
@@ -46,7 +47,7 @@ repo=$(cd "$here/../.." && pwd)
 cd "$repo" || exit 2
 
 BUILD=${BUILD:-build}
-BOCHS_TIMEOUT=${BOCHS_TIMEOUT:-300}
+BOCHS_TIMEOUT=${BOCHS_TIMEOUT:-900}
 QEMU_TIMEOUT=${QEMU_TIMEOUT:-300}
 OUT=$BUILD/test
 LOGS=$OUT/logs
