@@ -4,8 +4,8 @@
 #
 #   tools/tests/run_fuzz.sh [SECONDS_PER_TARGET] [TARGET...]
 #
-# SECONDS_PER_TARGET defaults to 10; TARGET names (e.g. leaves, fuzz_msr)
-# restrict the run to those targets. For each hv/tests/fuzz/fuzz_<t>.c:
+# SECONDS_PER_TARGET defaults to 10 (0: only replay the corpus); TARGET names
+# (e.g. leaves, fuzz_msr) restrict the run to those targets. For each hv/tests/fuzz/fuzz_<t>.c:
 #   1. build build/fuzz/fuzz_<t> with clang -fsanitize=fuzzer,address,undefined
 #      (UBSan aborts on the first report). The sources under test are named in
 #      the target's header comment: "fuzz-sources: a.c b.c"; extra compiler
@@ -87,6 +87,7 @@ if [ -n "$toolchain_error" ]; then
     exit 1
 fi
 
+# shellcheck disable=SC2054  # the commas are clang's list, not array separators
 CFLAGS=(-std=gnu11 -g -O1 -Wall -Wextra -I. -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
         -fno-omit-frame-pointer)
 
@@ -118,7 +119,9 @@ for t in "${targets[@]}"; do
     if [ -d "$SRC_DIR/corpus/$t" ]; then
         cp -- "$SRC_DIR/corpus/$t"/* "$work/corpus/" 2>/dev/null
     fi
-    opts=(-max_total_time="$SECONDS_PER_TARGET" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1
+    # 0 s: replay the corpus only (libFuzzer's -max_total_time=0 means "no limit").
+    if [ "$SECONDS_PER_TARGET" -eq 0 ]; then limit=(-runs=0); else limit=(-max_total_time="$SECONDS_PER_TARGET"); fi
+    opts=("${limit[@]}" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1
           -artifact_prefix="$artifacts" -max_len="${max_len:-4096}")
     "$bin" "${opts[@]}" "$work/corpus" >> "$log" 2>&1
     rc=$?
@@ -134,9 +137,17 @@ for t in "${targets[@]}"; do
         [ -n "$crash" ] && why="$why, reproducer $crash (run: $bin $crash)"
         [ -z "$runs" ] && why="$why, no final stats"
         fail "$t" "$why; log $log:"
-        # The invariant or sanitizer report, without libFuzzer's progress lines.
-        grep -a -v -E '^#[0-9]+\s|^INFO: |^MS: |^base unit: |^stat::|^Done |^\s+#[0-9]+ 0x|NEW_FUNC|^0x|^NOTE: |Combine libFuzzer' "$log" \
-            | grep -a -v -E '^\s*$' | tail -n 25 | sed 's/^/    /'
+        # The first report (violated invariant, sanitizer, libFuzzer) and the
+        # lines after it, without libFuzzer's progress and noise; else the
+        # end of the log (e.g. a build or start-up problem).
+        report=$(grep -a -v -E '^#[0-9]+\s|^INFO: |^MS: |^base unit: |^stat::|^Done |NEW_FUNC|^0x|^NOTE: |Combine libFuzzer|^\s*$' "$log")
+        first=$(echo "$report" | grep -a -n -m 1 -E 'FUZZ INVARIANT VIOLATED|ERROR: (AddressSanitizer|LeakSanitizer|libFuzzer)|runtime error:' | cut -d: -f1)
+        if [ -n "$first" ]; then
+            echo "$report" | sed -n "${first},\$p" | grep -a -v -E '^\s+#([4-9]|[1-9][0-9]+) 0x|^Shadow|^  (0x|Addressable|Partially|Heap|Freed|Stack|Global|Poisoned|Container|Array|Intra|ASan|Left|Right)' \
+                | head -n 20 | sed 's/^/    /'
+        else
+            echo "$report" | tail -n 20 | sed 's/^/    /'
+        fi
     fi
 done
 
