@@ -24,7 +24,7 @@ int exit_dispatch_self_check(void);
 u64 hv_pages_needed(u32 nr_cpus)
 {
     return PAGES(sizeof(struct hv_state)) + PAGES(sizeof(struct vcpu) * nr_cpus) +
-           PAGES(sizeof(struct exit_stats)) + 1 /* MSR bitmap */ + 1 /* IDT */ +
+           PAGES(sizeof(struct exit_stats)) + 1 /* MSR bitmap */ + 2 /* I/O bitmaps */ + 1 /* IDT */ +
            2 + 512 /* host page tables, 2-MiB worst case */ +
            2 + 512 + 256 /* EPT: PML4, PDPT, 512 PDs, and 4-KiB tables where MTRRs split a 2-MiB page */ +
            (u64)VCPU_PAGES * nr_cpus;
@@ -53,8 +53,11 @@ const char *hv_prepare(struct arena *a, u32 nr_cpus, u64 image_base, u64 image_p
     hv->vcpus = arena_alloc_pages(a, PAGES(sizeof(struct vcpu) * nr_cpus));
     hv->stats = arena_alloc_pages(a, PAGES(sizeof(struct exit_stats)));
     hv->msr_bitmap = arena_alloc_pages(a, 1);
-    if (!hv->vcpus || !hv->stats || !hv->msr_bitmap)
+    hv->io_bitmap_a = arena_alloc_pages(a, 1);
+    hv->io_bitmap_b = arena_alloc_pages(a, 1);
+    if (!hv->vcpus || !hv->stats || !hv->msr_bitmap || !hv->io_bitmap_a || !hv->io_bitmap_b)
         return "out of memory for per-CPU state";
+    io_bitmap_init(hv->io_bitmap_a, hv->io_bitmap_b);
     exit_stats_reset(hv->stats, nr_cpus);
     hv->memory[0] = (struct hv_memory_range){ image_base, image_pages, EXV_MEMORY_CODE };
     hv->memory[1] = (struct hv_memory_range){ arena_base, arena_pages, EXV_MEMORY_DATA };

@@ -84,6 +84,7 @@ struct hv_state {
     u32 nr_memory;
     struct leaf_env leaf_env;     /* what the CPUID leaves read; built once */
     u8 *msr_bitmap;
+    u8 *io_bitmap_a, *io_bitmap_b; /* ports 0-0x7FFF, 0x8000-0xFFFF */
     void *host_idt;               /* 256 x 16-byte gates */
 };
 

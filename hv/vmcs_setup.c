@@ -99,6 +99,10 @@ void vmcs_setup_for_launch(struct vcpu *v, u64 guest_rip, u64 guest_rsp, u64 gue
     vmcs_write(VMCS_HOST_TR_SEL, HOST_TR_SEL);
 
     /* ---- 64-bit fields ---- */
+    if (hv->proc_ctls & PROC_USE_IO_BITMAPS) {
+        vmcs_write(VMCS_IO_BITMAP_A, (u64)(uintptr_t)hv->io_bitmap_a);
+        vmcs_write(VMCS_IO_BITMAP_B, (u64)(uintptr_t)hv->io_bitmap_b);
+    }
     vmcs_write(VMCS_MSR_BITMAP, (u64)(uintptr_t)hv->msr_bitmap);
     if (hv->proc2_ctls & PROC2_ENABLE_EPT)
         vmcs_write(VMCS_EPT_POINTER, hv->ept_pointer);

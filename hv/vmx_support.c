@@ -74,12 +74,14 @@ const char *vmx_read_capabilities(struct hv_state *h)
                   (ept_caps & VPID_CAP_INVVPID_SINGLE_CONTEXT);
     h->has_unrestricted = h->has_ept && (proc2_caps_hi & PROC2_UNRESTRICTED_GUEST);
 
-    /* What exitvisor wants: MSR bitmaps (ordinary MSRs do not exit), no I/O,
-     * HLT, interrupt or exception exiting; EPT + unrestricted guest so APs can
+    /* What exitvisor wants: MSR bitmaps (ordinary MSRs do not exit), I/O
+     * bitmaps that catch only the reset and power-off ports (hv/exits/io.c),
+     * no HLT, interrupt or exception exiting; EPT + unrestricted guest so APs can
      * be restarted in real mode by INIT-SIPI-SIPI; VPID; the guest keeps
      * RDTSCP, INVPCID and XSAVES when the CPU has them. */
     h->pin_ctls = adjust(PIN_NMI_EXITING, pin_msr); /* NMI kicks between vCPUs, hv/ipi.c */
-    h->proc_ctls = adjust(PROC_USE_MSR_BITMAPS | (secondary ? PROC_SECONDARY_CONTROLS : 0), proc_msr);
+    h->proc_ctls = adjust(PROC_USE_MSR_BITMAPS | PROC_USE_IO_BITMAPS | (secondary ? PROC_SECONDARY_CONTROLS : 0),
+                          proc_msr);
     if (h->proc_ctls & PROC_SECONDARY_CONTROLS) {
         u32 want2 = PROC2_ENABLE_RDTSCP | PROC2_ENABLE_INVPCID | PROC2_ENABLE_XSAVES;
         if (h->has_unrestricted)

@@ -57,6 +57,9 @@ void handle_preemption_timer(struct vcpu *v);
 void handle_entry_fail_guest_state(struct vcpu *v);
 void handle_entry_fail_msr_loading(struct vcpu *v);
 void handle_entry_fail_machine_check(struct vcpu *v);
+/* io.c: the reset and power-off ports. */
+void handle_io_instruction(struct vcpu *v);
+void io_bitmap_init(u8 *bitmap_a, u8 *bitmap_b);
 /* unexpected.c: instructions and accesses whose exiting is off. */
 void handle_hlt(struct vcpu *v);
 void handle_invlpg(struct vcpu *v);
@@ -64,7 +67,6 @@ void handle_rdpmc(struct vcpu *v);
 void handle_rdtsc(struct vcpu *v);
 void handle_rsm(struct vcpu *v);
 void handle_mov_dr(struct vcpu *v);
-void handle_io_instruction(struct vcpu *v);
 void handle_mwait(struct vcpu *v);
 void handle_monitor(struct vcpu *v);
 void handle_pause(struct vcpu *v);

@@ -180,10 +180,10 @@ class Broken(CheckBootCase):
         self.assertIn("reasons {48} have exits in the table", text)
 
     def test_switched_off_reason_possible(self):
-        # I/O instruction (30) possible although I/O exiting and bitmaps are off
-        serial = edit(GOOD, " 28 31 32 ", " 28 30 31 32 ")
+        # HLT (12) possible although HLT exiting is off
+        serial = edit(GOOD, " 10 13 18 ", " 10 12 13 18 ")
         serial = edit(serial, "possible=27 impossible=49", "possible=28 impossible=48")
-        self.check(serial, ["reason-map"], why="reasons {30} possible, yet the controls")
+        self.check(serial, ["reason-map"], why="reasons {12} possible, yet the controls")
 
     def test_table_row_for_impossible_reason(self):
         # VMCALL's row renamed MOV DR (29): the map calls 29 impossible, so the

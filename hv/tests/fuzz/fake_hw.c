@@ -171,6 +171,34 @@ u8 fake_inb(u16 port)
     return 0xFF;
 }
 
+/* The I/O exit handler's wider accesses (hv/exits/io.c): recorded as port
+ * writes, reads return all ones like a floating bus. */
+void fake_outw(u16 port, u16 v)
+{
+    (void)port;
+    (void)v;
+    fake.outb_calls++;
+}
+
+void fake_outl(u16 port, u32 v)
+{
+    (void)port;
+    (void)v;
+    fake.outb_calls++;
+}
+
+u16 fake_inw(u16 port)
+{
+    (void)port;
+    return 0xFFFF;
+}
+
+u32 fake_inl(u16 port)
+{
+    (void)port;
+    return 0xFFFFFFFFu;
+}
+
 void fake_wbinvd(void) { fake.wbinvd_calls++; }
 void fake_cpu_pause(void) {}
 

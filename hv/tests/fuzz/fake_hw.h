@@ -28,6 +28,10 @@
 #define rdtsc hw_unused_rdtsc
 #define outb hw_unused_outb
 #define inb hw_unused_inb
+#define outw hw_unused_outw
+#define outl hw_unused_outl
+#define inw hw_unused_inw
+#define inl hw_unused_inl
 #define wbinvd hw_unused_wbinvd
 #define cpu_pause hw_unused_cpu_pause
 #define halt_forever hw_unused_halt_forever
@@ -43,6 +47,10 @@
 #undef rdtsc
 #undef outb
 #undef inb
+#undef outw
+#undef outl
+#undef inw
+#undef inl
 #undef wbinvd
 #undef cpu_pause
 #undef halt_forever
@@ -57,6 +65,10 @@ void fake_wrmsr(u32 msr, u64 v);
 u64 fake_rdtsc(void);
 void fake_outb(u16 port, u8 v);
 u8 fake_inb(u16 port);
+void fake_outw(u16 port, u16 v);
+void fake_outl(u16 port, u32 v);
+u16 fake_inw(u16 port);
+u32 fake_inl(u16 port);
 void fake_wbinvd(void);
 void fake_cpu_pause(void);
 void __attribute__((noreturn)) fake_halt_forever(void);
@@ -70,6 +82,10 @@ enum vmx_status fake_invept(u64 type, const struct invept_descriptor *d);
 #define rdtsc fake_rdtsc
 #define outb fake_outb
 #define inb fake_inb
+#define outw fake_outw
+#define outl fake_outl
+#define inw fake_inw
+#define inl fake_inl
 #define wbinvd fake_wbinvd
 #define cpu_pause fake_cpu_pause
 #define halt_forever fake_halt_forever
