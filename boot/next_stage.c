@@ -119,6 +119,13 @@ enum parse_result next_stage_from_config(const char *text, size_t len, struct ne
     unsigned line_no = 0;
     size_t i = 0;
 
+    /* A NUL ends the text: past it, a value would be cut short where the
+     * ".efi" check cannot see it (found by fuzz_next_stage). */
+    for (size_t k = 0; k < len; k++)
+        if (!text[k]) {
+            len = k;
+            break;
+        }
     out->options[0] = '\0';
     while (i < len) {
         size_t start = i;

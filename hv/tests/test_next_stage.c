@@ -187,3 +187,12 @@ TEST(next_stage_default_values)
     CHECK_STREQ(ns.source, "default", "source");
     CHECK_STREQ(NEXT_STAGE_CONFIG, "\\EFI\\exitvisor\\exitvisor.cfg", "config file path");
 }
+
+TEST(config_nul_ends_the_text)
+{
+    static const char text[] = "next=\\EFI\\x\0.efi\n";
+    memset(&ns, 0x55, sizeof(ns));
+    err = NULL;
+    CHECK(next_stage_from_config(text, sizeof(text) - 1, &ns, &err, &err_line) == PARSE_ERROR,
+          "a NUL inside next= must not let a non-.efi path through");
+}

@@ -144,6 +144,9 @@ static void config_reference(const char *text, size_t n, struct config_ref *ref)
 {
     size_t i = 0;
     bool have_next = false;
+    const char *nul = memchr(text, '\0', n);
+    if (nul)
+        n = (size_t)(nul - text); /* the parser's rule: a NUL ends the text */
     memset(ref, 0, sizeof(*ref));
     ref->options = "";
     ref->r = PARSE_NONE;
