@@ -1,0 +1,172 @@
+#!/usr/bin/env bash
+# run-linux.sh — boot Debian's Linux as exitvisor's guest and count the boot.
+#
+# Usage: tools/linux/run-linux.sh [--cpus N] [--engine E] [--timeout S] [--out DIR]
+#                                 [--append "ARGS"] [--quiet]
+#   --cpus     vCPUs of the emulated machine (default 2)
+#   --engine   auto (default), bochs, qemu-kvm or qemu-tcg: as tools/run.sh
+#   --timeout  give up after S seconds (default 600)
+#   --out      log directory (default build/linux/run): serial.log, serial.txt, ...
+#   --append   extra kernel parameters after the standard ones (e.g. "maxcpus=1")
+#   --quiet    do not stream the serial console while it boots
+# Environment: BUILD (default build), plus tools/run.sh's MEGS and BOCHS_IPS.
+#
+# Steps (everything under $BUILD/linux/):
+#   1. tools/deps.sh (the project's Debian packages), plus libc6-dev for static
+#      linking (as root: installed with apt-get; otherwise the command is printed);
+#   2. gcc -static: exvprobe (guest/linux/exvprobe.c + hv/exit_names.c) and
+#      poweroff-vm (guest/linux/poweroff-vm.c);
+#   3. tools/linux/fetch-kernel.sh kernel/: Debian's linux-image-*-cloud-amd64 and
+#      busybox-static via apt-get download (cached there after the first run);
+#   4. tools/linux/mkinitramfs.sh initrd.img: busybox, guest/linux/init, the two programs;
+#   5. the ESP in esp/: EFI/BOOT/BOOTX64.EFI = $BUILD/exitvisor.efi (built with
+#      "make all" if missing), EFI/BOOT/vmlinuz.efi, EFI/BOOT/initrd.img and
+#      EFI/exitvisor/exitvisor.cfg, which makes exitvisor start the kernel with
+#        console=ttyS0,115200 initrd=\EFI\BOOT\initrd.img cryptomgr.notests quiet
+#        loglevel=7 earlyprintk=serial,ttyS0,115200
+#      then disk.img with tools/mkdisk.sh;
+#   6. tools/run.sh boots it: OVMF, exitvisor, the kernel, /init (guest/linux/init),
+#      which prints the exit table, two seconds of live rates, and ends the machine;
+#   7. the init lines and the probe's table are printed again at the end, and
+#      tools/exitlog.py must find the table in the serial log.
+#
+# Exit status: tools/run.sh's when it fails (1 setup, 2 emulator failure, 124
+# timeout); 1 when the boot ended but the serial log holds no complete exit
+# table; 0 otherwise.
+set -euo pipefail
+
+here=$(cd "$(dirname -- "${BASH_SOURCE[0]}")" && pwd)
+root=$(cd "$here/../.." && pwd)
+cd "$root"
+
+die() { echo "run-linux: error: $*" >&2; exit 1; }
+say() { echo "run-linux: $*"; }
+usage() { sed -n '3,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "${BASH_SOURCE[0]}"; }
+
+cpus=2
+engine=auto
+timeout_s=600
+build=${BUILD:-build}
+out=
+quiet=()
+append=
+while [ "$#" -gt 0 ]; do
+    opt=$1
+    case $opt in
+        --*=*) val=${opt#*=}; opt=${opt%%=*}; shift ;;
+        --cpus|--engine|--timeout|--out|--append)
+            [ "$#" -ge 2 ] || die "$opt needs a value"
+            val=$2; shift 2 ;;
+        *) val=; shift ;;
+    esac
+    case $opt in
+        --cpus)    cpus=$val ;;
+        --engine)  engine=$val ;;
+        --timeout) timeout_s=$val ;;
+        --out)     out=$val ;;
+        --append)  append=$val ;;
+        --quiet)   quiet=(--quiet) ;;
+        -h|--help) usage; exit 0 ;;
+        *) die "unknown option '$opt' (see --help)" ;;
+    esac
+done
+case $cpus in ''|*[!0-9]*|0) die "--cpus must be a positive integer, not '$cpus'" ;; esac
+case $timeout_s in ''|*[!0-9]*|0) die "--timeout must be a positive number of seconds, not '$timeout_s'" ;; esac
+case $engine in auto|bochs|qemu-kvm|qemu-tcg) ;; *)
+    die "--engine must be auto, bochs, qemu-kvm or qemu-tcg, not '$engine'" ;; esac
+
+B=$build/linux
+out=${out:-$B/run}
+mkdir -p "$B"
+
+# --- 1. host packages ----------------------------------------------------------
+bash tools/deps.sh || die "missing host packages (see above)"
+# gcc -static needs libc.a, which libc6-dev provides (gcc only recommends it).
+libc_a=$(gcc -print-file-name=libc.a)
+if [ "$libc_a" = libc.a ] || [ ! -f "$libc_a" ]; then
+    if [ "$(id -u)" -eq 0 ]; then
+        say "libc.a missing (needed for gcc -static): installing libc6-dev"
+        DEBIAN_FRONTEND=noninteractive apt-get install -y libc6-dev >&2 ||
+            { apt-get update >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y libc6-dev >&2; } ||
+            die "apt-get install libc6-dev failed"
+    else
+        echo "run-linux: gcc -static needs libc.a; install it with:" >&2
+        echo "sudo apt-get install -y libc6-dev"
+        exit 1
+    fi
+fi
+for t in apt-get dpkg-deb; do
+    command -v "$t" >/dev/null 2>&1 || die "'$t' not found: fetching the kernel needs Debian's apt and dpkg"
+done
+
+# --- 2. the guest programs ---------------------------------------------------------
+if [ ! -f "$build/exitvisor.efi" ]; then
+    say "$build/exitvisor.efi missing: make all"
+    make --no-print-directory BUILD="$build" all
+fi
+GUEST_CFLAGS=(-static -O2 -Wall -Wextra -Werror -std=gnu11)
+say "gcc -static: exvprobe, poweroff-vm"
+gcc "${GUEST_CFLAGS[@]}" -I"$root" guest/linux/exvprobe.c hv/exit_names.c -o "$B/exvprobe"
+gcc "${GUEST_CFLAGS[@]}" guest/linux/poweroff-vm.c -o "$B/poweroff-vm"
+
+# --- 3. kernel and busybox (Debian packages, cached) --------------------------------
+bash tools/linux/fetch-kernel.sh "$B/kernel"
+kver=$(cat "$B/kernel/kernel-version")
+
+# --- 4. initramfs -----------------------------------------------------------------
+bash tools/linux/mkinitramfs.sh "$B/initrd.img" "$B/kernel/busybox" "$B/exvprobe" \
+    "$B/poweroff-vm" guest/linux/init
+
+# --- 5. ESP and disk --------------------------------------------------------------
+rm -rf -- "$B/esp"
+mkdir -p "$B/esp/EFI/BOOT" "$B/esp/EFI/exitvisor"
+cp "$build/exitvisor.efi" "$B/esp/EFI/BOOT/BOOTX64.EFI"
+cp "$B/kernel/vmlinuz" "$B/esp/EFI/BOOT/vmlinuz.efi"
+cp "$B/initrd.img" "$B/esp/EFI/BOOT/initrd.img"
+case $append in *[[:cntrl:]]*) die "--append must be one line" ;; esac
+kopts='console=ttyS0,115200 initrd=\EFI\BOOT\initrd.img cryptomgr.notests quiet loglevel=7 earlyprintk=serial,ttyS0,115200'
+opts="$kopts${append:+ $append}"
+# boot/next_stage.h: NEXT_STAGE_MAX 256 bytes for the options, NUL included.
+[ "${#opts}" -le 255 ] || die "kernel options too long for exitvisor.cfg (${#opts} > 255 characters): shorten --append"
+printf '%s\n' "# written by tools/linux/run-linux.sh: exitvisor starts Debian's kernel with its initramfs" \
+    'next=\EFI\BOOT\vmlinuz.efi' "options=$opts" > "$B/esp/EFI/exitvisor/exitvisor.cfg"
+bash tools/mkdisk.sh "$B/disk.img" "$B/esp"
+
+# --- 6. boot ----------------------------------------------------------------------
+say "booting Linux $kver under exitvisor: $cpus vCPUs, engine $engine, timeout ${timeout_s} s"
+st=0
+bash tools/run.sh --engine "$engine" --cpus "$cpus" --timeout "$timeout_s" \
+    --disk "$B/disk.img" --out "$out" "${quiet[@]}" || st=$?
+
+# --- 7. summary -------------------------------------------------------------------
+serial=$out/serial.txt
+echo
+say "---- summary ($out) ----"
+if [ -f "$out/status.txt" ]; then
+    say "status: $(cat "$out/status.txt")"
+fi
+if [ -s "$serial" ]; then
+    # init's lines, every probe line, and the table rows between the header and
+    # the end line (other console output interleaved there is skipped).
+    awk '
+        /probe: exit table \(/ { intab = 1 }
+        /^init: / { print; next }
+        /probe: / { print substr($0, index($0, "probe: ")); next }
+        intab && /^ +(nr|total|[0-9]+) / { print }
+        /probe: exit table end/ { intab = 0 }
+    ' "$serial"
+fi
+if [ "$st" -ne 0 ]; then
+    if [ -s "$serial" ]; then
+        say "last lines of the console:"
+        tail -n 8 "$serial" | sed 's/^/  | /'
+    fi
+    say "tools/run.sh failed with status $st; logs in $out"
+    exit "$st"
+fi
+if ! python3 tools/exitlog.py "$out/serial.log" > /dev/null; then
+    say "the boot ended but tools/exitlog.py found no complete exit table in $out/serial.log"
+    exit 1
+fi
+say "kernel $kver, $cpus vCPUs, engine $(cat "$out/engine.txt" 2>/dev/null || echo "$engine"):" \
+    "exit table parsed by tools/exitlog.py; logs in $out"
