@@ -47,13 +47,15 @@ static void post(struct vcpu *target, u32 message)
 {
     u32 old = __atomic_load_n(&target->mailbox, __ATOMIC_ACQUIRE), new_value;
     do {
-        /* A later SIPI replaces an earlier one; INIT stays until handled. */
-        new_value = (message & MAILBOX_SIPI) ? ((old & MAILBOX_INIT) | message) : (old | message);
+        /* An INIT starts a new sequence: a stale SIPI must not survive it.
+         * A SIPI keeps a pending INIT and replaces an earlier SIPI. */
+        new_value = (message & MAILBOX_SIPI) ? ((old & MAILBOX_INIT) | message) : MAILBOX_INIT;
     } while (!__atomic_compare_exchange_n(&target->mailbox, &old, new_value, false, __ATOMIC_ACQ_REL,
                                           __ATOMIC_ACQUIRE));
-    /* One NMI in flight per target is enough: the target reads the whole
-     * mailbox at its next exit. */
-    if (!__atomic_exchange_n(&target->kick_pending, 1, __ATOMIC_ACQ_REL))
+    /* Only an INIT needs a kick: a SIPI matters only to a vCPU waiting for
+     * one, which polls its mailbox in root mode (ipi_process_mailbox). One
+     * NMI in flight per target is enough: it reads the whole mailbox. */
+    if (message == MAILBOX_INIT && !__atomic_exchange_n(&target->kick_pending, 1, __ATOMIC_ACQ_REL))
         send_nmi(target->apic_id);
 }
 

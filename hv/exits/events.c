@@ -12,6 +12,29 @@
 
 #define UNEXPECTED "unexpected exit (its control is off)"
 
+/* An NMI that causes a VM exit leaves NMIs blocked until the next IRET
+ * (SDM 27.1). Hardware also lifts that blocking at VM entry when the guest's
+ * interruptibility says so, but Bochs 2.7 does not: the blocking then lasted
+ * into the guest until it ran an IRET, and firmware parked in a HLT loop
+ * never does, so every later kick was held back and the vCPU never saw
+ * Linux's INIT. An IRET to the next instruction ends the blocking here. */
+static void unblock_nmis(void)
+{
+    u64 ss = read_ss(), cs = read_cs();
+    __asm__ volatile("mov %%rsp, %%rax\n\t"
+                     "push %[ss]\n\t"
+                     "push %%rax\n\t"
+                     "pushfq\n\t"
+                     "push %[cs]\n\t"
+                     "lea 1f(%%rip), %%rax\n\t"
+                     "push %%rax\n\t"
+                     "iretq\n"
+                     "1:"
+                     :
+                     : [ss] "r"(ss), [cs] "r"(cs)
+                     : "rax", "memory", "cc");
+}
+
 void handle_exception_nmi(struct vcpu *v)
 {
     u64 info = vmcs_read(VMCS_EXIT_INTR_INFO);
@@ -20,6 +43,7 @@ void handle_exception_nmi(struct vcpu *v)
          * an NMI that was not a kick is the guest's and goes back to it. */
         if (!ipi_nmi_was_kick(v))
             v->guest_nmi_pending = true;
+        unblock_nmis();
         return;
     }
     log_exit(v, UNEXPECTED);
