@@ -111,8 +111,8 @@ endif
 
 # Linux as the guest: Debian's cloud kernel (apt-get download) with a busybox
 # initramfs whose /init prints guest/linux/exvprobe's exit table; logs in
-# $(BUILD)/linux/run. Works with 1 vCPU; 2 vCPUs still hang at Linux's AP
-# start (see the issue notes).
+# $(BUILD)/linux/run. With 2 vCPUs Linux brings both CPUs up, but the
+# probe's live view does not return yet (see README.md).
 run-linux: deps
 	$(MAKE) --no-print-directory all
 	BUILD=$(BUILD) bash tools/linux/run-linux.sh --engine $(ENGINE) --cpus $(CPUS) \
