@@ -417,16 +417,26 @@ def main(argv=None) -> int:
     if args.expect_cpus is not None and args.expect_cpus < 1:
         ap.error("--expect-cpus must be at least 1")
 
+    return report_run(args.log, exitlog.parse_file,
+                      lambda log: run_checks(log, args.expect_cpus, args.expect_novmx),
+                      relevant_serial_lines, "hypervisor and probe lines")
+
+
+def report_run(run_dir, parse, checks, relevant_lines, what, info=None) -> int:
+    """The common part of a boot checker: parse DIR/serial.log, check the
+    run status, run `checks(log)`, print PASS/FAIL per check (and `info(log)`
+    lines), on failure the relevant serial and bochs.log lines, and the
+    summary "N passed, M failed". Returns the exit status."""
     results: List[Result] = []
     log = None
-    serial = os.path.join(args.log, "serial.log")
+    serial = os.path.join(run_dir, "serial.log")
     try:
-        log = exitlog.parse_file(serial)
+        log = parse(serial)
         results.append(("serial-log", None))
     except OSError as e:
         results.append(("serial-log", f"cannot read {serial}: {e}"))
 
-    status_path = os.path.join(args.log, "status.txt")
+    status_path = os.path.join(run_dir, "status.txt")
     if os.path.exists(status_path):
         with open(status_path) as f:
             status = f.read().strip()
@@ -434,7 +444,7 @@ def main(argv=None) -> int:
                         else f"run.sh status: {status}"))
 
     if log is not None:
-        results += run_checks(log, args.expect_cpus, args.expect_novmx)
+        results += checks(log)
 
     failed = 0
     for name, why in results:
@@ -443,13 +453,16 @@ def main(argv=None) -> int:
         else:
             failed += 1
             print(f"FAIL {name}: {why}")
+    if log is not None and info is not None:
+        for line in info(log):
+            print(line)
 
     if failed:
         if log is not None:
-            print("--- serial log (hypervisor and probe lines, ANSI stripped) ---")
-            for line in relevant_serial_lines(log):
+            print(f"--- serial log ({what}, ANSI stripped) ---")
+            for line in relevant_lines(log):
                 print(line)
-        bl = bochs_lines(os.path.join(args.log, "bochs.log"))
+        bl = bochs_lines(os.path.join(run_dir, "bochs.log"))
         if bl:
             print("--- bochs.log (VMFAIL/VMENTER/PANIC/ERROR, last 40) ---")
             for line in bl:

@@ -241,48 +241,9 @@ def main(argv=None) -> int:
     if args.expect_cpus < 1:
         ap.error("--expect-cpus must be at least 1")
 
-    results: List[Result] = []
-    log = None
-    serial = os.path.join(args.log, "serial.log")
-    try:
-        log = parse_file(serial)
-        results.append(("serial-log", None))
-    except OSError as e:
-        results.append(("serial-log", f"cannot read {serial}: {e}"))
-
-    status_path = os.path.join(args.log, "status.txt")
-    if os.path.exists(status_path):
-        with open(status_path) as f:
-            status = f.read().strip()
-        results.append(("run-status", None if status.split(" ", 1)[0] == "ended"
-                        else f"run.sh status: {status}"))
-
-    if log is not None:
-        results += run_checks(log, args.expect_cpus)
-
-    failed = 0
-    for name, why in results:
-        if why is None:
-            print(f"PASS {name}")
-        else:
-            failed += 1
-            print(f"FAIL {name}: {why}")
-    if log is not None:
-        for s in log.skips:
-            print(f"info: guest SKIP {s}")
-
-    if failed:
-        if log is not None:
-            print("--- serial log (hypervisor and conform lines, ANSI stripped) ---")
-            for line in relevant_serial_lines(log):
-                print(line)
-        bl = check_boot.bochs_lines(os.path.join(args.log, "bochs.log"))
-        if bl:
-            print("--- bochs.log (VMFAIL/VMENTER/PANIC/ERROR, last 40) ---")
-            for line in bl:
-                print(line)
-    print(f"{len(results) - failed} passed, {failed} failed")
-    return 1 if failed else 0
+    return check_boot.report_run(args.log, parse_file, lambda log: run_checks(log, args.expect_cpus),
+                                 relevant_serial_lines, "hypervisor and conform lines",
+                                 info=lambda log: [f"info: guest SKIP {s}" for s in log.skips])
 
 
 if __name__ == "__main__":
