@@ -88,18 +88,6 @@ static int signature_ok(struct cpuid_regs r)
  * middle would add its handler's instructions to the timing and, under
  * exitvisor, its EOI write to the (write-protected) xAPIC page is an exit of
  * its own. */
-static inline UINT64 irq_save(void)
-{
-    UINT64 flags;
-    __asm__ volatile("pushfq; popq %0; cli" : "=r"(flags) : : "memory");
-    return flags;
-}
-
-static inline void irq_restore(UINT64 flags)
-{
-    if (flags & (1u << 9))      /* RFLAGS.IF */
-        __asm__ volatile("sti" : : : "memory");
-}
 
 /*
  * The timed windows. Each is one asm statement so nothing the compiler

@@ -121,18 +121,6 @@ static inline struct cpuid_regs q_count(UINT32 sel) { return cpuid(EXV_LEAF_REAS
 static inline struct cpuid_regs q_cycles(UINT32 sel) { return cpuid(EXV_LEAF_REASON_CYCLES, sel); }
 
 /* Interrupts off around measured windows (see the header comment). */
-static inline UINT64 irq_save(void)
-{
-    UINT64 flags;
-    __asm__ volatile("pushfq; popq %0; cli" : "=r"(flags) : : "memory");
-    return flags;
-}
-
-static inline void irq_restore(UINT64 flags)
-{
-    if (flags & (1u << 9))      /* RFLAGS.IF */
-        __asm__ volatile("sti" : : : "memory");
-}
 
 /* ------------------------------------------------------------------------
  * Results.

@@ -140,18 +140,6 @@ static struct cpuid_regs snap_cycles[SNAPSHOT_REASONS];
  * exits the checker's arithmetic does not expect. (With external-interrupt
  * exiting the interrupt itself still exits regardless of IF; that is the
  * hypervisor's choice and shows in the table.) */
-static inline UINT64 irq_save(void)
-{
-    UINT64 flags;
-    __asm__ volatile("pushfq; popq %0; cli" : "=r"(flags) : : "memory");
-    return flags;
-}
-
-static inline void irq_restore(UINT64 flags)
-{
-    if (flags & (1u << 9))      /* RFLAGS.IF */
-        __asm__ volatile("sti" : : : "memory");
-}
 
 /* Nothing but the queries and stores to static arrays happens between T1
  * and T2, so the only exits in that window are these CPUIDs (on this CPU). */

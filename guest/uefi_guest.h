@@ -1,8 +1,9 @@
 /*
  * uefi_guest — helpers shared by the UEFI guest apps (probe, conform, bench).
  *
- * Load-option search and the power-off sequence that ends an emulator run
- * once the guest has printed its last line.
+ * Load-option search, the power-off sequence that ends an emulator run
+ * once the guest has printed its last line, and interrupt masking around
+ * measured windows.
  */
 #ifndef EXITVISOR_GUEST_UEFI_GUEST_H
 #define EXITVISOR_GUEST_UEFI_GUEST_H
@@ -16,5 +17,22 @@ BOOLEAN guest_has_option(EFI_HANDLE image, const CHAR16 *opt);
  * isa-debug-exit) or, failing both, ask the firmware to shut down. Only
  * returns if all of those fail. */
 void guest_power_off(void);
+
+/* Interrupts off around a measured window, so that no firmware interrupt
+ * handler (and, under exitvisor, its EOI write to the write-protected xAPIC
+ * page, an exit of its own) lands inside it; restore turns them back on
+ * only if they were on. */
+static inline UINT64 irq_save(void)
+{
+    UINT64 flags;
+    __asm__ volatile("pushfq; popq %0; cli" : "=r"(flags) : : "memory");
+    return flags;
+}
+
+static inline void irq_restore(UINT64 flags)
+{
+    if (flags & (1u << 9)) /* RFLAGS.IF */
+        __asm__ volatile("sti" : : : "memory");
+}
 
 #endif
