@@ -39,6 +39,7 @@
 #include "../hv/arch/exit_reasons.h"
 #include "../boot/mp_services.h"   /* EFI_MP_SERVICES_PROTOCOL: gnu-efi lacks it */
 #include "uefi_guest.h"
+#include "exv_query.h"
 
 #ifndef HAVE_USE_MS_ABI
 #error "build the bench with -DGNU_EFI_USE_MS_ABI: it calls EFIAPI pointers directly"
@@ -53,35 +54,11 @@
 /* ------------------------------------------------------------------------
  * Instructions.
  */
-struct cpuid_regs {
-    UINT32 eax, ebx, ecx, edx;
-};
-
-static inline struct cpuid_regs cpuid(UINT32 leaf, UINT32 subleaf)
-{
-    struct cpuid_regs r;
-    __asm__ volatile("cpuid"
-                     : "=a"(r.eax), "=b"(r.ebx), "=c"(r.ecx), "=d"(r.edx)
-                     : "a"(leaf), "c"(subleaf)
-                     : "memory");
-    return r;
-}
-
-static inline UINT64 ebx_ecx(struct cpuid_regs r)
-{
-    return ((UINT64)r.ebx << 32) | r.ecx;
-}
-
 static inline UINT64 rdtsc_plain(void)
 {
     UINT32 lo, hi;
     __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
     return ((UINT64)hi << 32) | lo;
-}
-
-static int signature_ok(struct cpuid_regs r)
-{
-    return r.ebx == EXV_SIG_EBX && r.ecx == EXV_SIG_ECX && r.edx == EXV_SIG_EDX;
 }
 
 /* Interrupts off around every measured window: a firmware timer tick in the

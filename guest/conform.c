@@ -52,6 +52,7 @@
 #include "../hv/exit_names.h"
 #include "../boot/mp_services.h"   /* EFI_MP_SERVICES_PROTOCOL: gnu-efi lacks it */
 #include "uefi_guest.h"
+#include "exv_query.h"
 
 #ifndef HAVE_USE_MS_ABI
 #error "build conform with -DGNU_EFI_USE_MS_ABI: it calls EFIAPI pointers directly"
@@ -85,30 +86,6 @@
 /* ------------------------------------------------------------------------
  * CPUID and the statistics leaves.
  */
-struct cpuid_regs {
-    UINT32 eax, ebx, ecx, edx;
-};
-
-/* Both inputs explicit, all outputs taken; volatile keeps each query (a
- * counted exit) in program order and stops the compiler merging them. */
-static inline struct cpuid_regs cpuid(UINT32 leaf, UINT32 subleaf)
-{
-    struct cpuid_regs r;
-    __asm__ volatile("cpuid"
-                     : "=a"(r.eax), "=b"(r.ebx), "=c"(r.ecx), "=d"(r.edx)
-                     : "a"(leaf), "c"(subleaf));
-    return r;
-}
-
-static UINT64 ebx_ecx(struct cpuid_regs r)
-{
-    return ((UINT64)r.ebx << 32) | r.ecx;
-}
-
-static BOOLEAN signature_ok(struct cpuid_regs r)
-{
-    return r.ebx == EXV_SIG_EBX && r.ecx == EXV_SIG_ECX && r.edx == EXV_SIG_EDX;
-}
 
 static BOOLEAN all_zero(struct cpuid_regs r)
 {

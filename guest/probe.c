@@ -33,49 +33,12 @@
 #include "../hv/exit_names.h"
 #include "../boot/mp_services.h"   /* EFI_MP_SERVICES_PROTOCOL: gnu-efi lacks it */
 #include "uefi_guest.h"
+#include "exv_query.h"
 
 #ifndef HAVE_USE_MS_ABI
 #error "build the probe with -DGNU_EFI_USE_MS_ABI: it calls EFIAPI pointers directly"
 #endif
 
-struct cpuid_regs {
-    UINT32 eax, ebx, ecx, edx;
-};
-
-#ifdef PROBE_TEST_CPUID
-/* Format tests outside a hypervisor link a software model of the ABI here
- * instead of executing the instruction. Never defined by the real build. */
-void PROBE_TEST_CPUID(UINT32 leaf, UINT32 subleaf, struct cpuid_regs *out);
-#endif
-
-/* One CPUID with both inputs explicit and all four outputs taken: the
- * statistics leaves are selected by ECX, and an unset ECX would silently
- * select whatever reason the register happened to hold. volatile keeps every
- * query in program order and stops the compiler from merging or dropping
- * repeated identical queries, each of which is a counted exit. */
-static inline struct cpuid_regs cpuid(UINT32 leaf, UINT32 subleaf)
-{
-    struct cpuid_regs r;
-#ifdef PROBE_TEST_CPUID
-    PROBE_TEST_CPUID(leaf, subleaf, &r);
-#else
-    __asm__ volatile("cpuid"
-                     : "=a"(r.eax), "=b"(r.ebx), "=c"(r.ecx), "=d"(r.edx)
-                     : "a"(leaf), "c"(subleaf));
-#endif
-    return r;
-}
-
-/* EBX:ECX (hi:lo) is how the ABI returns 64-bit values. */
-static UINT64 ebx_ecx(struct cpuid_regs r)
-{
-    return ((UINT64)r.ebx << 32) | r.ecx;
-}
-
-static int signature_ok(struct cpuid_regs r)
-{
-    return r.ebx == EXV_SIG_EBX && r.ecx == EXV_SIG_ECX && r.edx == EXV_SIG_EDX;
-}
 
 /* ------------------------------------------------------------------------
  * Small output helpers. gnu-efi's Print right-aligns with a width but has no

@@ -47,44 +47,11 @@
 #include "hv/abi.h"
 #include "hv/arch/exit_reasons.h"
 #include "hv/exit_names.h"
+#include "../exv_query.h"
 
 typedef unsigned long long u64;
 typedef unsigned int u32;
 
-struct cpuid_regs {
-    u32 eax, ebx, ecx, edx;
-};
-
-/* Both inputs explicit (the statistics leaves select by ECX) and volatile so
- * that every query, each one a counted exit, happens once and in order. */
-#ifdef EXVPROBE_TEST_CPUID
-/* Format tests outside a hypervisor link a software model of the ABI here
- * instead of executing the instruction. Never defined by the real build. */
-void EXVPROBE_TEST_CPUID(u32 leaf, u32 subleaf, struct cpuid_regs *out);
-#endif
-
-static inline struct cpuid_regs cpuid(u32 leaf, u32 subleaf)
-{
-    struct cpuid_regs r;
-#ifdef EXVPROBE_TEST_CPUID
-    EXVPROBE_TEST_CPUID(leaf, subleaf, &r);
-#else
-    __asm__ volatile("cpuid"
-                     : "=a"(r.eax), "=b"(r.ebx), "=c"(r.ecx), "=d"(r.edx)
-                     : "a"(leaf), "c"(subleaf));
-#endif
-    return r;
-}
-
-static u64 ebx_ecx(struct cpuid_regs r)
-{
-    return ((u64)r.ebx << 32) | r.ecx;
-}
-
-static int signature_ok(struct cpuid_regs r)
-{
-    return r.ebx == EXV_SIG_EBX && r.ecx == EXV_SIG_ECX && r.edx == EXV_SIG_EDX;
-}
 
 /* Printable form of a 12-byte vendor signature (another hypervisor's, or
  * garbage on bare metal), for the "no signature" message. */
@@ -202,7 +169,7 @@ static void print_table(void)
     printf("probe: exit table end rows=%d\n", rows);
     printf("probe: snapshot t1_exits=%u t1_cycles=%llu t2_exits=%u t2_cycles=%llu"
            " reasons=%d queries_between=%d\n",
-           snap_t1.eax, ebx_ecx(snap_t1), snap_t2.eax, ebx_ecx(snap_t2),
+           snap_t1.eax, (u64)ebx_ecx(snap_t1), snap_t2.eax, (u64)ebx_ecx(snap_t2),
            REASONS, QUERIES_BETWEEN);
     printf("probe: sum-of-reasons exits=%llu cycles=%llu\n", sum_exits, sum_cycles);
 }
@@ -257,7 +224,7 @@ static void print_since_launch(void)
     struct cpuid_regs totals = cpuid(EXV_LEAF_TOTALS, 0);
 
     /* The first query counts itself; its cycles come from the second one. */
-    printf("probe: exits-since-launch total=%llu cycles=%llu\n", ebx_ecx(total64), ebx_ecx(totals));
+    printf("probe: exits-since-launch total=%llu cycles=%llu\n", (u64)ebx_ecx(total64), (u64)ebx_ecx(totals));
 }
 
 /* ------------------------------------------------------------------------
