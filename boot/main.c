@@ -195,14 +195,21 @@ static void install_madt_if_firmware_has_none(void)
 
 /* ---- virtualizing the machine ---- */
 
-static void virtualize_all_cpus(void)
+/* MP services, if the firmware has them: the CPUs to virtualize and the
+ * processors a MADT lists (also with virtualize=no). */
+static void locate_mp_services(void)
 {
     static EFI_GUID mp_guid = EFI_MP_SERVICES_PROTOCOL_GUID;
+    if (EFI_ERROR(BS->LocateProtocol(&mp_guid, NULL, (void **)&mp)))
+        mp = NULL;
+}
+
+static void virtualize_all_cpus(void)
+{
     UINTN nr_cpus = 1, nr_enabled = 1, bsp = 0;
     EFI_PHYSICAL_ADDRESS region = 0;
 
-    if (EFI_ERROR(BS->LocateProtocol(&mp_guid, NULL, (void **)&mp)) ||
-        EFI_ERROR(mp->GetNumberOfProcessors(mp, &nr_cpus, &nr_enabled)) || EFI_ERROR(mp->WhoAmI(mp, &bsp))) {
+    if (!mp || EFI_ERROR(mp->GetNumberOfProcessors(mp, &nr_cpus, &nr_enabled)) || EFI_ERROR(mp->WhoAmI(mp, &bsp))) {
         mp = NULL;
         nr_cpus = 1;
         bsp = 0;
@@ -251,7 +258,12 @@ static EFI_STATUS exitvisor_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
     if (EFI_ERROR(BS->HandleProtocol(image, &loaded_image_guid, (void **)&li)))
         return EFI_LOAD_ERROR;
     choose_next_stage(li, &next);
-    virtualize_all_cpus();
+    locate_mp_services();
+    if (next.virtualize)
+        virtualize_all_cpus();
+    else
+        hv_log("exitvisor " EXITVISOR_VERSION ": virtualize=no in %s: the next stage runs without the "
+               "hypervisor (a baseline)", NEXT_STAGE_CONFIG);
     install_madt_if_firmware_has_none();
     return start_next_stage(image, li, &next);
 }

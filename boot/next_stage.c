@@ -96,6 +96,7 @@ enum parse_result next_stage_from_command_line(const char *line, const char *sel
     if (!copy_text(out->options, sizeof(out->options), rest, trimmed_len(rest, n)))
         return PARSE_ERROR;
     out->source = "load options";
+    out->virtualize = 1;
     return PARSE_OK;
 }
 
@@ -115,7 +116,7 @@ static int key_is(const char *s, size_t n, const char *key)
 enum parse_result next_stage_from_config(const char *text, size_t len, struct next_stage *out, const char **error,
                                          unsigned *error_line)
 {
-    int have_next = 0;
+    int have_next = 0, have_virtualize = 0;
     unsigned line_no = 0;
     size_t i = 0;
 
@@ -127,6 +128,7 @@ enum parse_result next_stage_from_config(const char *text, size_t len, struct ne
             break;
         }
     out->options[0] = '\0';
+    out->virtualize = 1;
     while (i < len) {
         size_t start = i;
         while (i < len && text[i] != '\n')
@@ -164,15 +166,26 @@ enum parse_result next_stage_from_config(const char *text, size_t len, struct ne
                 *error_line = line_no;
                 return PARSE_ERROR;
             }
+        } else if (key_is(text + start, key_end - start, "virtualize")) {
+            if (key_is(text + val, end - val, "yes"))
+                out->virtualize = 1;
+            else if (key_is(text + val, end - val, "no"))
+                out->virtualize = 0;
+            else {
+                *error = "virtualize= must be yes or no";
+                *error_line = line_no;
+                return PARSE_ERROR;
+            }
+            have_virtualize = 1;
         } else {
-            *error = "unknown key (known: next, options)";
+            *error = "unknown key (known: next, options, virtualize)";
             *error_line = line_no;
             return PARSE_ERROR;
         }
     }
     if (!have_next) {
-        if (out->options[0]) {
-            /* options without next: apply them to the default program. */
+        if (out->options[0] || have_virtualize) {
+            /* options or virtualize without next: they apply to the default program. */
             copy_text(out->path, sizeof(out->path), NEXT_STAGE_DEFAULT, sizeof(NEXT_STAGE_DEFAULT) - 1);
             out->source = "config file";
             return PARSE_OK;
@@ -188,4 +201,5 @@ void next_stage_default(struct next_stage *out)
     copy_text(out->path, sizeof(out->path), NEXT_STAGE_DEFAULT, sizeof(NEXT_STAGE_DEFAULT) - 1);
     out->options[0] = '\0';
     out->source = "default";
+    out->virtualize = 1;
 }

@@ -9,7 +9,11 @@
  *        # comment
  *        next=\EFI\exitvisor\probe.efi
  *        options=--poweroff
+ *        virtualize=no
  *   3. the default \EFI\exitvisor\probe.efi, no options.
+ * virtualize=no (config file only; yes by default) makes exitvisor start the
+ * next stage without entering VMX, after the same preparation (the MADT where
+ * the firmware has none): the baseline for "what does the hypervisor cost".
  * Parsing is pure so the host unit tests cover it.
  */
 #ifndef EXITVISOR_NEXT_STAGE_H
@@ -24,6 +28,7 @@ struct next_stage {
     char path[NEXT_STAGE_MAX];
     char options[NEXT_STAGE_MAX];
     const char *source; /* "load options", "config file" or "default" */
+    int virtualize;     /* 0: start the next stage without the hypervisor */
 };
 
 enum parse_result { PARSE_NONE, PARSE_OK, PARSE_ERROR };

@@ -107,6 +107,26 @@ TEST(config_full)
     CHECK_STREQ(ns.path, "\\EFI\\exitvisor\\probe.efi", "path");
     CHECK_STREQ(ns.options, "--poweroff", "options");
     CHECK_STREQ(ns.source, "config file", "source");
+    CHECK_EQ(ns.virtualize, 1, "virtualize by default");
+}
+
+TEST(config_virtualize)
+{
+    CHECK_EQ(cfg("next=\\a.efi\nvirtualize=no\n"), PARSE_OK, "virtualize=no");
+    CHECK_EQ(ns.virtualize, 0, "no: the baseline without the hypervisor");
+    CHECK_EQ(cfg("virtualize = NO\r\nnext=\\a.efi\r\n"), PARSE_OK, "any case, before next, CRLF");
+    CHECK_EQ(ns.virtualize, 0, "NO is no");
+    CHECK_EQ(cfg("next=\\a.efi\nvirtualize=no\nvirtualize=yes\n"), PARSE_OK, "the last line wins");
+    CHECK_EQ(ns.virtualize, 1, "yes after no");
+    CHECK_EQ(cfg("virtualize=no\n"), PARSE_OK, "virtualize only: applies to the default program");
+    CHECK_STREQ(ns.path, NEXT_STAGE_DEFAULT, "default path");
+    CHECK_EQ(ns.virtualize, 0, "kept");
+    CHECK_EQ(cfg("next=\\a.efi\nvirtualize=off\n"), PARSE_ERROR, "only yes or no");
+    CHECK_EQ(err_line, 2, "reported on line 2");
+    CHECK(err != NULL && strstr(err, "yes or no") != NULL, "message says what is allowed (%s)", err ? err : "NULL");
+    CHECK_EQ(cfg("next=\\a.efi\nvirtualize=\n"), PARSE_ERROR, "empty value");
+    CHECK_EQ(cmd("app.efi --x"), PARSE_OK, "load options");
+    CHECK_EQ(ns.virtualize, 1, "load options always virtualize");
 }
 
 TEST(config_spaces_and_crlf)
@@ -185,6 +205,7 @@ TEST(next_stage_default_values)
     CHECK_STREQ(ns.path, "\\EFI\\exitvisor\\probe.efi", "default path");
     CHECK_STREQ(ns.options, "", "no options");
     CHECK_STREQ(ns.source, "default", "source");
+    CHECK_EQ(ns.virtualize, 1, "virtualize");
     CHECK_STREQ(NEXT_STAGE_CONFIG, "\\EFI\\exitvisor\\exitvisor.cfg", "config file path");
 }
 

@@ -17,9 +17,9 @@
  *     refused (unless too long); PARSE_ERROR only for lines of >= 256 chars;
  *   - config: the result, path, options and error line equal a reference
  *     parser written here from next_stage.h's description (key=value lines,
- *     '#' comments, keys next/options in any case, the last next= wins,
- *     options alone apply to the default program, the first bad line is the
- *     error); error lines are within 1..number of lines; a PARSE_OK path from
+ *     '#' comments, keys next/options/virtualize in any case, the last
+ *     next= wins, options or virtualize alone apply to the default program,
+ *     the first bad line is the error); error lines are within 1..number of lines; a PARSE_OK path from
  *     a text without NUL bytes ends in ".efi" as a C string.
  */
 #include <stdlib.h>
@@ -138,18 +138,20 @@ struct config_ref {
     size_t options_len;
     unsigned error_line;
     unsigned lines;
+    int virtualize;
 };
 
 static void config_reference(const char *text, size_t n, struct config_ref *ref)
 {
     size_t i = 0;
-    bool have_next = false;
+    bool have_next = false, have_virtualize = false;
     const char *nul = memchr(text, '\0', n);
     if (nul)
         n = (size_t)(nul - text); /* the parser's rule: a NUL ends the text */
     memset(ref, 0, sizeof(*ref));
     ref->options = "";
     ref->r = PARSE_NONE;
+    ref->virtualize = 1;
     while (i < n) {
         size_t s = i, e;
         while (i < n && text[i] != '\n')
@@ -178,7 +180,7 @@ static void config_reference(const char *text, size_t n, struct config_ref *ref)
         size_t vs = (size_t)(eq - text) + 1;
         while (vs < e && sp(text[vs]))
             vs++;
-        char key[8] = { 0 };
+        char key[12] = { 0 };
         size_t kn = ke - ks;
         for (size_t k = 0; k < kn && k < sizeof(key) - 1; k++)
             key[k] = low(text[ks + k]);
@@ -199,6 +201,20 @@ static void config_reference(const char *text, size_t n, struct config_ref *ref)
             }
             ref->options = text + vs;
             ref->options_len = e - vs;
+        } else if (kn == 10 && memcmp(key, "virtualize", 10) == 0) {
+            char v[4] = { 0 };
+            for (size_t k = 0; k < e - vs && k < sizeof(v) - 1; k++)
+                v[k] = low(text[vs + k]);
+            if (e - vs == 3 && memcmp(v, "yes", 3) == 0) {
+                ref->virtualize = 1;
+            } else if (e - vs == 2 && memcmp(v, "no", 2) == 0) {
+                ref->virtualize = 0;
+            } else {
+                ref->r = PARSE_ERROR;
+                ref->error_line = ref->lines;
+                continue;
+            }
+            have_virtualize = true;
         } else {
             ref->r = PARSE_ERROR;
             ref->error_line = ref->lines;
@@ -208,9 +224,9 @@ static void config_reference(const char *text, size_t n, struct config_ref *ref)
         return;
     if (have_next) {
         ref->r = PARSE_OK;
-    } else if (ref->options_len && ref->options[0] != '\0') {
-        /* options alone: the default program. (An options value starting
-         * with a NUL byte reads as empty, as a C string would.) */
+    } else if ((ref->options_len && ref->options[0] != '\0') || have_virtualize) {
+        /* options or virtualize alone: the default program. (An options
+         * value starting with a NUL byte reads as empty, as a C string would.) */
         ref->r = PARSE_OK;
         ref->path = NEXT_STAGE_DEFAULT;
         ref->path_len = strlen(NEXT_STAGE_DEFAULT);
@@ -246,6 +262,8 @@ static void check_config(const char *text, size_t n)
                "config: path \"%s\", reference \"%.*s\"", out.path, (int)ref.path_len, ref.path);
     FUZZ_CHECK(memcmp(out.options, ref.options, ref.options_len) == 0 && out.options[ref.options_len] == '\0',
                "config: options \"%s\", reference \"%.*s\"", out.options, (int)ref.options_len, ref.options);
+    FUZZ_CHECK(out.virtualize == ref.virtualize, "config: virtualize %d, reference %d", out.virtualize,
+               ref.virtualize);
     /* The path as the firmware will see it (a C string) names an .efi file,
      * as long as the file has no NUL bytes (see README.md in this folder). */
     if (!memchr(text, '\0', n))
