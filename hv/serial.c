@@ -9,6 +9,7 @@
 #define UART_MCR 4
 #define UART_LSR 5
 #define UART_LSR_THRE 0x20
+#define UART_LSR_TEMT 0x40 /* holding register and shift register both empty */
 #define UART_LCR_DLAB 0x80
 
 void serial_init(void)
@@ -39,4 +40,12 @@ void serial_write(const char *s, size_t n)
             serial_putc('\r');
         serial_putc(s[i]);
     }
+}
+
+void serial_drain(void)
+{
+    /* Bounded like serial_putc: about 16 bytes of FIFO at 115200 baud on
+     * real hardware, far fewer polls under an emulator. */
+    for (u32 spins = 0; spins < 1000000 && !(inb(COM1 + UART_LSR) & UART_LSR_TEMT); spins++)
+        cpu_pause();
 }

@@ -5,4 +5,7 @@
 #include "types.h"
 void serial_init(void);
 void serial_write(const char *s, size_t n);
+/* Wait until the UART has sent everything: before the machine resets or
+ * powers off, or the last line is lost (seen in Bochs: the final CR LF). */
+void serial_drain(void);
 #endif

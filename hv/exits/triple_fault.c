@@ -4,6 +4,7 @@
 #include "handlers.h"
 #include "../diag.h"
 #include "../log.h"
+#include "../serial.h"
 
 void handle_triple_fault(struct vcpu *v)
 {
@@ -11,6 +12,7 @@ void handle_triple_fault(struct vcpu *v)
     vcpu_dump_state(v);
     print_exit_table(v);
     hv_log("cpu %u resetting the platform after the guest's triple fault", v->index);
+    serial_drain();
     outb(0xCF9, 0x02);
     outb(0xCF9, 0x06); /* hard reset */
     outb(0x64, 0xFE);  /* keyboard-controller reset, where 0xCF9 is absent */
