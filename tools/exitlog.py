@@ -104,6 +104,18 @@ class ExitTable:
 
 
 @dataclass
+class HvTable:
+    """One table the hypervisor printed itself (hv/stats_report.c): the
+    header's totals, the rows (percentages 0: it prints none) and the total
+    row; complete once the total row is read."""
+    cpu: int
+    header_exits: int
+    header_cycles: int
+    vcpus: int
+    table: ExitTable = field(default_factory=ExitTable)
+
+
+@dataclass
 class Snapshot:
     t1_exits: int
     t1_cycles: int
@@ -148,6 +160,8 @@ class SerialLog:
     novmx: Optional[str] = None                          # the reason given
     fatal: List[str] = field(default_factory=list)       # FATAL and VMLAUNCH-failed lines
     next_stage: Optional[Tuple[str, str]] = None         # (path, options)
+    # the hypervisor's own tables (VMCALL 0x65787601, reset, power-off), in order
+    hv_tables: List["HvTable"] = field(default_factory=list)
     # probe
     probe_lines: List[str] = field(default_factory=list)  # text after "probe: "
     signature: Optional[Tuple[int, int]] = None          # (ABI version, vCPUs)
@@ -219,6 +233,9 @@ _HV_LAUNCHED = re.compile(r"^cpu (\d+) apic (\d+) launched$")
 _HV_SUMMARY = re.compile(r"^(\d+) of (\d+) cpus launched$")
 _HV_NOVMX = re.compile(r"^VMX not available: (.*?)(?:; starting the next stage unvirtualized)?$")
 _HV_FATAL = re.compile(r"^(?:cpu \d+ )?(?:FATAL: |VMLAUNCH failed: )")
+_HV_TABLE_BEGIN = re.compile(r"^cpu (\d+) exit table: (\d+) exits, (\d+) cycles, (\d+) vCPUs$")
+_HV_TABLE_ROW = re.compile(r"^cpu (\d+) {2,}(\d+) {2}(\S.*?) +(\d+) +(\d+)$")
+_HV_TABLE_TOTAL = re.compile(r"^cpu (\d+) {2,}total +(\d+) +(\d+)$")
 # an optional " (from config file)"-style note after the options says where they came from
 _HV_NEXT = re.compile(r'^next stage (\S+) options "(.*?)"(?: \([^()"]*\))?$')
 
@@ -328,6 +345,30 @@ def _parse_hv(log: SerialLog, text: str) -> None:
     m = _HV_NEXT.match(text)
     if m:
         log.next_stage = (m.group(1), m.group(2))
+        return
+    _parse_hv_table_line(log, text)
+
+
+def _parse_hv_table_line(log: SerialLog, text: str) -> None:
+    """A line of the hypervisor's own table: the header starts a table; rows
+    and the total row go to the last unfinished table of the same cpu."""
+    m = _HV_TABLE_BEGIN.match(text)
+    if m:
+        log.hv_tables.append(HvTable(int(m.group(1)), int(m.group(2)), int(m.group(3)), int(m.group(4))))
+        return
+    m = _HV_TABLE_TOTAL.match(text) or _HV_TABLE_ROW.match(text)
+    if not m:
+        return
+    cpu = int(m.group(1))
+    open_tables = [t for t in log.hv_tables if t.cpu == cpu and not t.table.complete]
+    if not open_tables:
+        return
+    t = open_tables[-1].table
+    if m.re is _HV_TABLE_TOTAL:
+        t.total_exits, t.total_cycles = int(m.group(2)), int(m.group(3))
+        t.complete = True
+    else:
+        t.rows.append(TableRow(int(m.group(2)), m.group(3), int(m.group(4)), int(m.group(5)), 0.0, 0.0))
 
 
 def _store_table(log: SerialLog, table: ExitTable) -> None:
