@@ -14,6 +14,9 @@
 #                serial.log  raw COM1 output        serial.txt  same, ANSI-stripped
 #                engine.txt  engine name (one word)  status.txt  one line, see below
 #                cmdline     the emulator command line
+#                timeline.txt  every console line with the wall-clock second it
+#                            appeared at ("12.3 exitvisor: ..."), counted from the
+#                            emulator's start: where a boot's time goes
 #                bochs: bochsrc, dbg.rc, bochs.log (bochs' log), bochs.out (its terminal)
 #                qemu:  qemu.log (qemu's stdout+stderr), qemu-debug.log (-d cpu_reset)
 #   --timeout  kill the emulator after this many seconds (default 300)
@@ -153,7 +156,7 @@ case $out in *[[:space:],\"]*)
 # Stale logs from an earlier run would be streamed or parsed as if they were new.
 rm -f -- "$out"/serial.log "$out"/serial.txt "$out"/bochs.log "$out"/bochs.out "$out"/bochsrc \
          "$out"/dbg.rc "$out"/qemu.log "$out"/engine.txt "$out"/status.txt "$out"/cmdline \
-         "$out"/qemu-debug.log "$out"/.kvm-error "$out"/.stopped-on
+         "$out"/qemu-debug.log "$out"/.kvm-error "$out"/.stopped-on "$out"/timeline.txt
 echo "$engine" > "$out/engine.txt"
 say "engine $engine ($why)"
 
@@ -257,10 +260,11 @@ on_signal() {
 trap 'kill_emulator; stop_follower' EXIT
 trap on_signal INT TERM HUP
 
-if [ "$quiet" -eq 0 ]; then
-    python3 "$here/strip_ansi.py" --follow "$out/serial.log" < /dev/null &
-    follow_pid=$!
-fi
+# The follower always writes the timeline; it also streams the console unless --quiet.
+follow_args=(--timeline "$out/timeline.txt")
+[ "$quiet" -eq 0 ] || follow_args+=(--quiet)
+python3 "$here/strip_ansi.py" --follow "$out/serial.log" "${follow_args[@]}" < /dev/null &
+follow_pid=$!
 
 start_ns=$(date +%s%N)   # again: the clock starts with the emulator
 # The emulator never gets our stdin (Bochs' term display would read keys from it)

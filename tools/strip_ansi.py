@@ -24,6 +24,11 @@ Usage:
                  gets SIGTERM/SIGINT/SIGHUP or its parent dies; it then prints
                  whatever is still unread and exits 0, so the last lines written by
                  the guest are never lost (tail -f killed at the end can lose them).
+                 strip_ansi.py --follow serial.log --timeline timeline.txt
+                 also writes each complete line to timeline.txt as
+                 "<seconds since the follower started, 0.1 s resolution> <line>":
+                 where a boot's wall-clock time goes. With --quiet nothing is
+                 printed (only the timeline is written).
 """
 import codecs
 import os
@@ -100,7 +105,30 @@ def filter_stream(inp, out) -> None:
     _write(out, strip.feed(dec.decode(b"", final=True)) + strip.flush())
 
 
-def follow(path: str, out, poll: float = 0.1) -> int:
+class Timeline:
+    """Writes complete lines with the time they were seen."""
+
+    def __init__(self, f, clock=time.monotonic):
+        self._f, self._clock = f, clock
+        self._start = clock()
+        self._partial = ""
+
+    def feed(self, text: str) -> None:
+        lines = (self._partial + text).split("\n")
+        self._partial = lines.pop()
+        now = self._clock() - self._start
+        for line in lines:
+            self._f.write("%.1f %s\n" % (now, line))
+        if lines:
+            self._f.flush()
+
+    def close(self) -> None:
+        if self._partial:
+            self.feed("\n")
+        self._f.close()
+
+
+def follow(path: str, out, poll: float = 0.1, timeline: "Timeline" = None) -> int:
     stop = False
 
     def on_signal(signum, frame):
@@ -126,11 +154,17 @@ def follow(path: str, out, poll: float = 0.1) -> int:
                 if not data:
                     break
                 text = strip.feed(dec.decode(data))
+                if timeline is not None:
+                    timeline.feed(text)
                 if alive:
                     alive = _write(out, text)
         if last_round:
+            text = strip.feed(dec.decode(b"", final=True)) + strip.flush()
+            if timeline is not None:
+                timeline.feed(text)
+                timeline.close()
             if alive:
-                _write(out, strip.feed(dec.decode(b"", final=True)) + strip.flush())
+                _write(out, text)
             return 0
         time.sleep(poll)
 
@@ -143,12 +177,24 @@ def _stdout():
 
 
 def main(argv) -> int:
-    if len(argv) == 3 and argv[1] == "--follow":
-        return follow(argv[2], _stdout())
-    if len(argv) == 1:
+    args = argv[1:]
+    if not args:
         filter_stream(sys.stdin.buffer, _stdout())
         return 0
-    sys.stderr.write("usage: strip_ansi.py [--follow FILE]  (filter: stdin -> stdout)\n")
+    if len(args) >= 2 and args[0] == "--follow":
+        path, rest, timeline, quiet = args[1], args[2:], None, False
+        while rest:
+            if rest[0] == "--timeline" and len(rest) >= 2:
+                timeline = Timeline(open(rest[1], "w"))
+                rest = rest[2:]
+            elif rest[0] == "--quiet":
+                quiet, rest = True, rest[1:]
+            else:
+                break
+        if not rest:
+            return follow(path, open(os.devnull, "wb") if quiet else _stdout(), timeline=timeline)
+    sys.stderr.write("usage: strip_ansi.py [--follow FILE [--timeline OUT] [--quiet]]"
+                     "  (filter: stdin -> stdout)\n")
     return 2
 
 
