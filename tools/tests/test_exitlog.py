@@ -276,6 +276,46 @@ class MultipleRuns(unittest.TestCase):
         self.assertEqual(len(log.require_table().rows), 9)
 
 
+HV_TABLE = (
+    "exitvisor: cpu 0 the guest resets or powers off the machine (OUT 0x53 to port 0x8900); exit table:\r\n"
+    "exitvisor: cpu 0 exit table: 27580 exits, 7716715 cycles, 2 vCPUs\r\n"
+    "exitvisor: cpu 0    0  Exception or non-maskable interrupt (NMI)               2          2019180\r\n"
+    "[    1.5] a kernel line in between\r\n"
+    "exitvisor: cpu 0   10  CPUID                                                2469           453065\r\n"
+    "exitvisor: cpu 0   30  I/O instruction                                     25109          5244470\r\n"
+    "exitvisor: cpu 0   total                                                   27580          7716715\r\n"
+)
+
+
+class HypervisorTables(unittest.TestCase):
+    def test_table_rows_and_total(self):
+        log = exitlog.parse_text(HV_TABLE)
+        self.assertEqual(len(log.hv_tables), 1)
+        t = log.hv_tables[0]
+        self.assertEqual((t.cpu, t.header_exits, t.header_cycles, t.vcpus), (0, 27580, 7716715, 2))
+        self.assertTrue(t.table.complete)
+        self.assertEqual([(r.reason, r.name, r.exits, r.cycles) for r in t.table.rows], [
+            (0, "Exception or non-maskable interrupt (NMI)", 2, 2019180),
+            (10, "CPUID", 2469, 453065),
+            (30, "I/O instruction", 25109, 5244470)])
+        self.assertEqual((t.table.total_exits, t.table.total_cycles), (27580, 7716715))
+
+    def test_cut_before_the_total_row_stays_incomplete(self):
+        cut = HV_TABLE[:HV_TABLE.index("exitvisor: cpu 0   total")]
+        log = exitlog.parse_text(cut + "exitvisor: cpu 0   total    275")
+        self.assertEqual(len(log.hv_tables), 1)
+        self.assertFalse(log.hv_tables[0].table.complete)
+        self.assertIsNone(log.hv_tables[0].table.total_exits)
+
+    def test_rows_of_another_cpu_do_not_mix(self):
+        text = HV_TABLE.replace("exitvisor: cpu 0   10", "exitvisor: cpu 1   10")
+        t = exitlog.parse_text(text).hv_tables[0].table
+        self.assertEqual([r.reason for r in t.rows], [0, 30])
+
+    def test_probe_table_unaffected(self):
+        self.assertIsNone(exitlog.parse_text(HV_TABLE).table)
+
+
 class Cli(unittest.TestCase):
     def run_cli(self, *args):
         out, err = io.StringIO(), io.StringIO()
