@@ -1,0 +1,191 @@
+#!/usr/bin/env python3
+"""Checks one boot of Linux as exitvisor's guest (tools/linux/run-linux.sh).
+
+    check_linux.py --log DIR --expect-cpus N
+
+DIR is the run directory (serial.log, status.txt). The boot must show, from
+what really crossed the serial line:
+  - exitvisor launched all N CPUs and, where the firmware had no ACPI tables,
+    gave Linux a MADT listing N of them;
+  - Linux started, brought up N CPUs itself, and /init saw N of them online;
+  - guest/linux/exvprobe found the signature, printed a complete exit table
+    whose rows add up to its total row and to its sum-of-reasons line, lying
+    between its two snapshot reads (T1 <= sum <= T2, exits and cycles), every
+    counted reason one the reason map calls possible, and its figure for
+    "exits since launch" taken before T1;
+  - the live view printed samples whose totals never go back;
+  - /init finished, the hypervisor printed its own table when the guest
+    powered off (rows adding up, every count at least the probe's), and the
+    guest, not a timeout, ended the run; no vCPU stopped.
+Prints "PASS name" or "FAIL name: why" per check and "N passed, M failed".
+"""
+import argparse
+import os
+import re
+import sys
+from typing import List, Optional, Tuple
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, ".."))
+import exitlog  # noqa: E402
+
+Result = Tuple[str, bool, str]
+
+
+def _first(lines: List[str], pattern: str) -> Optional[re.Match]:
+    rx = re.compile(pattern)
+    for line in lines:
+        m = rx.search(line)
+        if m:
+            return m
+    return None
+
+
+def _all(lines: List[str], pattern: str) -> List[re.Match]:
+    rx = re.compile(pattern)
+    return [m for m in (rx.search(line) for line in lines) if m]
+
+
+def online_list(n: int) -> str:
+    """What /sys/devices/system/cpu/online says when CPUs 0..n-1 are online."""
+    return "0" if n == 1 else "0-%d" % (n - 1)
+
+
+def check(text: str, status: str, cpus: int) -> List[Result]:
+    log = exitlog.parse_text(text)
+    lines = log.lines + ([log.truncated_tail] if log.truncated_tail else [])
+    results: List[Result] = []
+
+    def add(name: str, ok: bool, why: str = "") -> None:
+        results.append((name, bool(ok), why))
+
+    # --- the hypervisor ---
+    add("hv-launched-all", log.launched_summary == (cpus, cpus),
+        "expected '%d of %d cpus launched', got %s" % (cpus, cpus, log.launched_summary))
+    madt = _first(lines, r"exitvisor: the firmware has no ACPI tables: installed RSDP/XSDT/MADT with (\d+) CPUs")
+    madt_failed = _first(lines, r"exitvisor: the firmware has no ACPI tables and installing a MADT failed")
+    if madt_failed:
+        add("acpi-madt", False, "exitvisor could not install its MADT")
+    elif madt:
+        add("acpi-madt", int(madt.group(1)) == cpus, "MADT lists %s CPUs, expected %d" % (madt.group(1), cpus))
+    else:
+        add("acpi-madt", _first(lines, r"ACPI: (APIC|MADT)") is not None,
+            "no MADT from exitvisor and Linux found none from the firmware")
+
+    # --- Linux ---
+    kernel = _first(lines, r"Linux version (\S+)")
+    add("kernel-started", kernel is not None, "no 'Linux version' line: the kernel never started")
+    smp = _first(lines, r"smp: Brought up \d+ nodes?, (\d+) CPUs?")
+    add("linux-smp", smp is not None and int(smp.group(1)) == cpus,
+        "Linux brought up %s CPUs, expected %d" % (smp.group(1) if smp else "no", cpus))
+    online = _first(lines, r"^init: cpus processors=(\d+) online=(\S+)")
+    add("init-cpus-online", online is not None and int(online.group(1)) == cpus and online.group(2) == online_list(cpus),
+        "init saw %s, expected processors=%d online=%s"
+        % (online.group(0) if online else "no 'init: cpus' line", cpus, online_list(cpus)))
+
+    # --- the probe's table ---
+    add("probe-signature", log.signature is not None and log.signature[1] == cpus,
+        "signature line %s, expected %d vCPUs" % (log.signature, cpus))
+    try:
+        table = log.require_table()
+    except exitlog.NoExitTableError as e:
+        table = None
+        add("probe-table", False, str(e))
+    if table is not None:
+        add("probe-table", True)
+        row_exits = sum(r.exits for r in table.rows)
+        row_cycles = sum(r.cycles for r in table.rows)
+        add("table-rows-add-up", (row_exits, row_cycles) == (table.total_exits, table.total_cycles)
+            and (log.sum_exits, log.sum_cycles) == (table.total_exits, table.total_cycles),
+            "rows %d/%d, total row %s/%s, sum-of-reasons %s/%s" % (
+                row_exits, row_cycles, table.total_exits, table.total_cycles, log.sum_exits, log.sum_cycles))
+        s = log.snapshot
+        add("table-between-snapshots", s is not None and s.t1_exits <= table.total_exits <= s.t2_exits
+            and s.t1_cycles <= table.total_cycles <= s.t2_cycles,
+            "T1 <= sum <= T2 does not hold: %s, sum %s/%s" % (s, table.total_exits, table.total_cycles))
+        possible = set(log.possible_reasons or [])
+        counted = [r.reason for r in table.rows if r.exits]
+        add("counted-reasons-possible", log.possible_reasons is not None and all(r in possible for r in counted),
+            "counted reasons %s not all in the possible set %s" % (counted, sorted(possible)))
+    since = _first(lines, r"^probe: exits-since-launch total=(\d+) cycles=(\d+)")
+    add("exits-since-launch", since is not None and log.snapshot is not None
+        and 0 < int(since.group(1)) <= log.snapshot.t1_exits,
+        "exits-since-launch %s, T1 %s" % (since.group(0) if since else "missing",
+                                          log.snapshot.t1_exits if log.snapshot else None))
+
+    # --- the live view ---
+    samples = [int(m.group(1)) for m in _all(lines, r"^probe: live +total +\d+ +(\d+)$")]
+    live_status = _first(lines, r"^init: exvprobe -w \d+ exit status (\d+)")
+    t2 = log.snapshot.t2_exits if log.snapshot else None
+    add("live-view", bool(samples) and samples == sorted(samples) and t2 is not None and samples[0] >= t2
+        and live_status is not None and live_status.group(1) == "0",
+        "samples %s (must not go back, first >= T2 %s), %s" % (
+            samples, t2, live_status.group(0) if live_status else "no 'exvprobe -w' exit status"))
+
+    # --- the end ---
+    add("init-done", _first(lines, r"^init: done$") is not None, "/init never printed 'init: done'")
+    ending = _first(lines, r"exitvisor: cpu \d+ the guest resets or powers off the machine")
+    final = [t for t in log.hv_tables if t.table.complete]
+    hv = final[-1] if final else None
+    why = []
+    if ending is None:
+        why.append("no 'the guest resets or powers off the machine' line")
+    if hv is None:
+        why.append("no complete hypervisor table")
+    else:
+        t = hv.table
+        if sum(r.exits for r in t.rows) != t.total_exits or sum(r.cycles for r in t.rows) != t.total_cycles:
+            why.append("its rows do not add up to its total")
+        if (t.total_exits, t.total_cycles) != (hv.header_exits, hv.header_cycles):
+            why.append("its total row differs from its header")
+        if hv.vcpus != cpus:
+            why.append("it reports %d vCPUs" % hv.vcpus)
+        if samples and t.total_exits < samples[-1]:
+            why.append("its total %d is below the last live sample %d" % (t.total_exits, samples[-1]))
+        if table is not None:
+            mine = t.by_reason()
+            low = [r.reason for r in table.rows if r.exits > (mine[r.reason].exits if r.reason in mine else 0)]
+            if low:
+                why.append("reasons %s counted less than in the probe's table" % low)
+    add("hv-table-at-poweroff", not why, "; ".join(why))
+    add("ended-by-guest", status.startswith("ended "), "run.sh status is %r, expected 'ended ...'" % status.strip())
+    stopped = [l for l in lines if re.search(r"exitvisor: (cpu \d+ STOPPED|(cpu \d+ )?FATAL)", l)]
+    add("no-vcpu-stopped", not stopped, "; ".join(stopped[:3]))
+    return results
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--log", required=True, help="run directory written by tools/run.sh")
+    ap.add_argument("--expect-cpus", type=int, required=True, help="vCPUs of the emulated machine")
+    args = ap.parse_args(argv)
+    if args.expect_cpus < 1:
+        ap.error("--expect-cpus must be at least 1")
+    try:
+        text = exitlog.read_log_text(os.path.join(args.log, "serial.log"))
+    except OSError as e:
+        print("FAIL serial-log: %s" % e)
+        print("0 passed, 1 failed")
+        return 1
+    status = ""
+    try:
+        with open(os.path.join(args.log, "status.txt")) as f:
+            status = f.read()
+    except OSError:
+        pass
+    results = check(text, status, args.expect_cpus)
+    failed = 0
+    for name, ok, why in results:
+        print("PASS %s" % name if ok else "FAIL %s: %s" % (name, why))
+        failed += not ok
+    if failed:
+        print("--- exitvisor, init and probe lines of the serial log (last 60):")
+        picked = [l for l in exitlog.parse_text(text).lines if l.startswith(("exitvisor:", "init:", "probe:"))]
+        for line in picked[-60:]:
+            print("  " + line)
+    print("%d passed, %d failed" % (len(results) - failed, failed))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,131 @@
+"""check_linux.py on a real 2-vCPU Linux boot log, and broken copies of it."""
+import os
+import re
+import sys
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.join(HERE, ".."))
+import check_linux  # noqa: E402
+import exitlog  # noqa: E402
+
+ENDED = "ended 170 bochs bochs shutdown port 0x8900\n"
+
+
+def sample():
+    return exitlog.read_log_text(os.path.join(HERE, "samples", "linux_2vcpu.log"))
+
+
+def failed(text, status=ENDED, cpus=2):
+    return [name for name, ok, _ in check_linux.check(text, status, cpus) if not ok]
+
+
+def without(text, pattern):
+    rx = re.compile(pattern)
+    return "\n".join(line for line in text.split("\n") if not rx.search(line))
+
+
+def replace(text, old, new):
+    assert old in text, old
+    return text.replace(old, new, 1)
+
+
+class CheckLinux(unittest.TestCase):
+    def test_real_log_passes(self):
+        self.assertEqual(failed(sample()), [])
+
+    def test_every_check_runs(self):
+        names = [n for n, _, _ in check_linux.check(sample(), ENDED, 2)]
+        self.assertGreaterEqual(len(names), 16)
+        self.assertEqual(len(names), len(set(names)))
+
+    def test_wrong_cpu_count_fails_everywhere_it_shows(self):
+        self.assertEqual(failed(sample(), cpus=4),
+                         ["hv-launched-all", "acpi-madt", "linux-smp", "init-cpus-online", "probe-signature",
+                          "hv-table-at-poweroff"])
+
+    def test_linux_with_one_cpu_fails(self):
+        text = replace(sample(), "smp: Brought up 1 node, 2 CPUs", "smp: Brought up 1 node, 1 CPU")
+        self.assertIn("linux-smp", failed(text))
+        text = replace(sample(), "init: cpus processors=2 online=0-1", "init: cpus processors=2 online=0")
+        self.assertEqual(failed(text), ["init-cpus-online"])
+
+    def test_one_cpu_launched_fails(self):
+        text = replace(sample(), "exitvisor: 2 of 2 cpus launched", "exitvisor: 1 of 2 cpus launched")
+        self.assertEqual(failed(text), ["hv-launched-all"])
+
+    def test_madt_failure_fails(self):
+        text = re.sub(r"exitvisor: the firmware has no ACPI tables: installed [^\n]*",
+                      "exitvisor: the firmware has no ACPI tables and installing a MADT failed: an OS will see one CPU",
+                      sample(), count=1)
+        self.assertEqual(failed(text), ["acpi-madt"])
+
+    def test_no_kernel_fails(self):
+        self.assertIn("kernel-started", failed(without(sample(), r"Linux version")))
+
+    def test_missing_table_fails(self):
+        text = without(sample(), r"probe: exit table end")
+        self.assertIn("probe-table", failed(text))
+
+    def test_rows_not_adding_up_fail(self):
+        lines = sample().split("\n")
+        for i, line in enumerate(lines):
+            m = re.match(r"^(\s+10\s+CPUID\s+)(\d+)(.*)$", line.rstrip("\r"))
+            if m:
+                lines[i] = "%s%d%s" % (m.group(1), int(m.group(2)) + 1, m.group(3))
+                break
+        self.assertIn("table-rows-add-up", failed("\n".join(lines)))
+
+    def test_sum_outside_snapshots_fails(self):
+        log = exitlog.parse_text(sample())
+        s = log.snapshot
+        text = replace(sample(), "t2_exits=%d " % s.t2_exits, "t2_exits=%d " % (log.table.total_exits - 1))
+        self.assertEqual(failed(text), ["table-between-snapshots"])
+
+    def test_counted_impossible_reason_fails(self):
+        log = exitlog.parse_text(sample())
+        counted = [r.reason for r in log.table.rows]
+        text = re.sub(r"probe: possible-reasons[^\n]*", "probe: possible-reasons " + " ".join(
+            str(r) for r in log.possible_reasons if r != counted[0]), sample(), count=1)
+        self.assertEqual(failed(text), ["counted-reasons-possible"])
+
+    def test_exits_since_launch_after_t1_fails(self):
+        log = exitlog.parse_text(sample())
+        text = re.sub(r"probe: exits-since-launch total=\d+",
+                      "probe: exits-since-launch total=%d" % (log.snapshot.t1_exits + 1), sample(), count=1)
+        self.assertEqual(failed(text), ["exits-since-launch"])
+
+    def test_live_view_going_back_fails(self):
+        totals = re.findall(r"probe: live +total +\d+ +(\d+)", sample())
+        self.assertGreaterEqual(len(totals), 1)
+        text = re.sub(r"(probe: live +total +\d+ +)%s" % totals[-1], r"\g<1>1", sample(), count=1)
+        self.assertIn("live-view", failed(text))
+        self.assertIn("live-view", failed(without(sample(), r"probe: live +total")))
+
+    def test_init_not_done_fails(self):
+        self.assertIn("init-done", failed(without(sample(), r"^init: done")))
+
+    def test_no_hypervisor_table_fails(self):
+        self.assertIn("hv-table-at-poweroff", failed(without(sample(), r"exitvisor: cpu \d+ +total")))
+        self.assertIn("hv-table-at-poweroff",
+                      failed(without(sample(), r"the guest resets or powers off the machine")))
+
+    def test_hypervisor_table_below_probe_fails(self):
+        text = re.sub(r"(exitvisor: cpu \d+ +10  CPUID +)(\d+)", lambda m: m.group(1) + "1", sample(), count=1)
+        self.assertIn("hv-table-at-poweroff", failed(text))
+
+    def test_timeout_fails(self):
+        self.assertEqual(failed(sample(), "timeout 900 bochs\n"), ["ended-by-guest"])
+
+    def test_stopped_vcpu_fails(self):
+        text = sample() + "exitvisor: cpu 1 STOPPED: EPT violation outside the local APIC page\n"
+        self.assertEqual(failed(text), ["no-vcpu-stopped"])
+
+    def test_online_list(self):
+        self.assertEqual(check_linux.online_list(1), "0")
+        self.assertEqual(check_linux.online_list(4), "0-3")
+
+
+if __name__ == "__main__":
+    unittest.main()
