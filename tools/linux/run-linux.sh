@@ -2,13 +2,18 @@
 # run-linux.sh — boot Debian's Linux as exitvisor's guest and count the boot.
 #
 # Usage: tools/linux/run-linux.sh [--cpus N] [--engine E] [--timeout S] [--out DIR]
-#                                 [--append "ARGS"] [--quiet]
+#                                 [--append "ARGS"] [--quiet] [--disk-only] [--without-hypervisor]
 #   --cpus     vCPUs of the emulated machine (default 2)
 #   --engine   auto (default), bochs, qemu-kvm or qemu-tcg: as tools/run.sh
 #   --timeout  give up after S seconds (default 600)
 #   --out      log directory (default build/linux/run): serial.log, serial.txt, ...
 #   --append   extra kernel parameters after the standard ones (e.g. "maxcpus=1")
 #   --quiet    do not stream the serial console while it boots
+#   --disk-only  steps 1-5 only: leave the disk in $BUILD/linux/disk.img (make test)
+#   --without-hypervisor  the same boot with "virtualize=no" in exitvisor.cfg:
+#              exitvisor installs the MADT (where the firmware has none) and starts
+#              the kernel without entering VMX. The baseline for boot-time overhead;
+#              the probe then finds no signature, which is expected.
 # Environment: BUILD (default build), plus tools/run.sh's MEGS and BOCHS_IPS.
 #
 # Steps (everything under $BUILD/linux/):
@@ -23,12 +28,14 @@
 #      "make all" if missing), EFI/BOOT/vmlinuz.efi, EFI/BOOT/initrd.img and
 #      EFI/exitvisor/exitvisor.cfg, which makes exitvisor start the kernel with
 #        console=ttyS0,115200 initrd=\EFI\BOOT\initrd.img cryptomgr.notests quiet
-#        loglevel=7 earlyprintk=serial,ttyS0,115200
+#        loglevel=7 earlyprintk=serial,ttyS0,115200 idle=halt (why: see kopts below)
 #      then disk.img with tools/mkdisk.sh;
 #   6. tools/run.sh boots it: OVMF, exitvisor, the kernel, /init (guest/linux/init),
-#      which prints the exit table, two seconds of live rates, and ends the machine;
-#   7. the init lines and the probe's table are printed again at the end, and
-#      tools/exitlog.py must find the table in the serial log.
+#      which prints the exit table, one second of live rates, and ends the machine;
+#   7. the init lines and the probe's table are printed again at the end, with
+#      the wall-clock seconds (from the emulator's start, timeline.txt) at which
+#      the kernel started, /init started and the machine ended; tools/exitlog.py
+#      must find the table in the serial log (not with --without-hypervisor).
 #
 # Exit status: tools/run.sh's when it fails (1 setup, 2 emulator failure, 124
 # timeout); 1 when the boot ended but the serial log holds no complete exit
@@ -50,6 +57,8 @@ build=${BUILD:-build}
 out=
 quiet=()
 append=
+virtualize=yes
+disk_only=0
 while [ "$#" -gt 0 ]; do
     opt=$1
     case $opt in
@@ -66,6 +75,8 @@ while [ "$#" -gt 0 ]; do
         --out)     out=$val ;;
         --append)  append=$val ;;
         --quiet)   quiet=(--quiet) ;;
+        --without-hypervisor) virtualize=no ;;
+        --disk-only) disk_only=1 ;;
         -h|--help) usage; exit 0 ;;
         *) die "unknown option '$opt' (see --help)" ;;
     esac
@@ -124,16 +135,31 @@ cp "$build/exitvisor.efi" "$B/esp/EFI/BOOT/BOOTX64.EFI"
 cp "$B/kernel/vmlinuz" "$B/esp/EFI/BOOT/vmlinuz.efi"
 cp "$B/initrd.img" "$B/esp/EFI/BOOT/initrd.img"
 case $append in *[[:cntrl:]]*) die "--append must be one line" ;; esac
-kopts='console=ttyS0,115200 initrd=\EFI\BOOT\initrd.img cryptomgr.notests quiet loglevel=7 earlyprintk=serial,ttyS0,115200'
+# idle=halt: Linux would idle in MWAIT and wake an idle CPU by a store to the
+# line it monitors, with no IPI. Bochs 2.7's MONITOR flushes the other CPUs'
+# TLB entries for the monitored *physical* address as if it were a linear one,
+# so a store through a TLB entry the waker already holds never wakes the
+# MWAIT: with 2 CPUs, 1 boot in several stalled for good in stop_machine
+# (clocksource switch), one CPU spinning, the other asleep with no timer armed.
+# With HLT idle every wake-up is an IPI, which always arrives.
+kopts='console=ttyS0,115200 initrd=\EFI\BOOT\initrd.img cryptomgr.notests quiet loglevel=7 earlyprintk=serial,ttyS0,115200 idle=halt'
 opts="$kopts${append:+ $append}"
 # boot/next_stage.h: NEXT_STAGE_MAX 256 bytes for the options, NUL included.
 [ "${#opts}" -le 255 ] || die "kernel options too long for exitvisor.cfg (${#opts} > 255 characters): shorten --append"
 printf '%s\n' "# written by tools/linux/run-linux.sh: exitvisor starts Debian's kernel with its initramfs" \
-    'next=\EFI\BOOT\vmlinuz.efi' "options=$opts" > "$B/esp/EFI/exitvisor/exitvisor.cfg"
+    'next=\EFI\BOOT\vmlinuz.efi' "options=$opts" "virtualize=$virtualize" > "$B/esp/EFI/exitvisor/exitvisor.cfg"
 bash tools/mkdisk.sh "$B/disk.img" "$B/esp"
+if [ "$disk_only" -eq 1 ]; then
+    say "disk ready: $B/disk.img (kernel $kver, virtualize=$virtualize)"
+    exit 0
+fi
 
 # --- 6. boot ----------------------------------------------------------------------
-say "booting Linux $kver under exitvisor: $cpus vCPUs, engine $engine, timeout ${timeout_s} s"
+if [ "$virtualize" = yes ]; then
+    say "booting Linux $kver under exitvisor: $cpus vCPUs, engine $engine, timeout ${timeout_s} s"
+else
+    say "booting Linux $kver WITHOUT the hypervisor (virtualize=no): $cpus CPUs, engine $engine, timeout ${timeout_s} s"
+fi
 st=0
 bash tools/run.sh --engine "$engine" --cpus "$cpus" --timeout "$timeout_s" \
     --disk "$B/disk.img" --out "$out" "${quiet[@]}" || st=$?
@@ -156,6 +182,14 @@ if [ -s "$serial" ]; then
         /probe: exit table end/ { intab = 0 }
     ' "$serial"
 fi
+# Wall-clock seconds from the emulator's start to a console line (timeline.txt).
+seen_at() { awk -v re="$1" '{ t = $1; sub(/^[^ ]* /, "") } $0 ~ re { print t " s"; found = 1; exit }
+                            END { if (!found) print "never" }' "$out/timeline.txt" 2>/dev/null || echo never; }
+if [ -f "$out/timeline.txt" ]; then
+    say "wall clock: kernel started $(seen_at '^\\[ +0\\.000000\\] Linux version'), /init started" \
+        "$(seen_at '^init: up'), /init done $(seen_at '^init: done'), emulator ended after" \
+        "$(awk '{ print $2 " s" }' "$out/status.txt" 2>/dev/null)"
+fi
 if [ "$st" -ne 0 ]; then
     if [ -s "$serial" ]; then
         say "last lines of the console:"
@@ -163,6 +197,11 @@ if [ "$st" -ne 0 ]; then
     fi
     say "tools/run.sh failed with status $st; logs in $out"
     exit "$st"
+fi
+if [ "$virtualize" = no ]; then
+    say "kernel $kver, $cpus CPUs, engine $(cat "$out/engine.txt" 2>/dev/null || echo "$engine"), without the" \
+        "hypervisor; logs in $out"
+    exit 0
 fi
 if ! python3 tools/exitlog.py "$out/serial.log" > /dev/null; then
     say "the boot ended but tools/exitlog.py found no complete exit table in $out/serial.log"
