@@ -14,7 +14,7 @@
 # missing ones) because apt skips what is already there and the list is short.
 set -euo pipefail
 
-PACKAGES="bochs bochsbios vgabios bochs-term ovmf qemu-system-x86 gnu-efi nasm mtools dosfstools python3 python3-matplotlib clang libclang-rt-14-dev gcc make"
+PACKAGES="bochs bochsbios vgabios bochs-term ovmf qemu-system-x86 gnu-efi nasm mtools dosfstools python3 python3-matplotlib clang libclang-rt-14-dev gcc libc6-dev make"
 
 # "kind:name:package": cmd = executable on PATH, file = path that must exist.
 # bochs-term provides the "term" display library our headless bochsrc uses; it is
@@ -28,6 +28,7 @@ file:/usr/share/vgabios/vgabios.bin:vgabios
 cmd:qemu-system-x86_64:qemu-system-x86
 cmd:nasm:nasm
 cmd:gcc:gcc
+file:/usr/lib/x86_64-linux-gnu/libc.a:libc6-dev
 cmd:make:make
 file:/usr/lib/crt0-efi-x86_64.o:gnu-efi
 file:/usr/lib/elf_x86_64_efi.lds:gnu-efi

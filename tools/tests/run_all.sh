@@ -7,6 +7,9 @@
 #                   guest that triple-faults: staging trees build/test/<kind>-esp/
 #                   (exitvisor as BOOTX64.EFI, the guest, exitvisor.cfg naming it)
 #                   written by tools/mkdisk.sh to build/test/<kind>.img
+#      linux-disk   (LINUX=1) tools/linux/run-linux.sh --disk-only: Debian's cloud
+#                   kernel and busybox (apt-get download, cached in build/linux/kernel),
+#                   the initramfs with guest/linux/exvprobe, copied to build/test/linux.img
 #   3. unit         make unit-test (host C tests in hv/tests, ASan+UBSan);
 #                   counts from its "unit: N passed, M failed" line
 #   4. python       python3 -m unittest discover -s tools/tests -p 'test_*.py' -v
@@ -21,6 +24,10 @@
 #        conform-4cpu   Bochs, 4 vCPUs, conformance disk  check_conform.py --expect-cpus 4
 #        triple-fault-2cpu  Bochs, 2 vCPUs, crash disk, stopped on the reset line
 #                           check_crash.py
+#        linux-2cpu     (LINUX=1) Bochs, 2 vCPUs: Linux boots under exitvisor,
+#                       brings up both CPUs, runs the probe and powers off
+#                       check_linux.py --expect-cpus 2 (about 3.5 minutes alone;
+#                       it starts right after the disks, before the host tests)
 #      counts from each checker's "N passed, M failed" line. If the build or
 #      the disk failed, these are skipped and each counts as one failure
 #      (a guest's boots likewise when its disk failed).
@@ -33,9 +40,10 @@
 # Logs: build/test/logs/<step>.log, and build/test/<boot>/ for each boot
 # (serial.txt, serial.log, status.txt, bochs.log or qemu.log, run.out, check.out).
 #
-# Environment: BUILD (default build), BOCHS_TIMEOUT (default 900: seven emulators
+# Environment: BUILD (default build), BOCHS_TIMEOUT (default 900: eight emulators
 # share two cores, and a timeout only has to catch a hang),
-# QEMU_TIMEOUT (default 300) in seconds.
+# QEMU_TIMEOUT (default 300) in seconds, LINUX (default 1; 0 leaves out the
+# Linux disk and boot, for a quicker run while working on something else).
 set -uo pipefail
 
 # No step may read the caller's stdin (and a closed fd 0 must not be reused
@@ -48,6 +56,8 @@ cd "$repo" || exit 2
 
 BUILD=${BUILD:-build}
 BOCHS_TIMEOUT=${BOCHS_TIMEOUT:-900}
+LINUX=${LINUX:-1}
+case $LINUX in 0|1) ;; *) echo "run_all: LINUX must be 0 or 1, not '$LINUX'" >&2; exit 2 ;; esac
 QEMU_TIMEOUT=${QEMU_TIMEOUT:-300}
 OUT=$BUILD/test
 LOGS=$OUT/logs
@@ -126,6 +136,102 @@ guest_disk() {
 guest_disk conform conform.efi --poweroff   # the exit conformance suite
 guest_disk crash crash.efi ""               # the guest that triple-faults on purpose
 
+# Linux: tools/linux/run-linux.sh prepares the same disk make run-linux boots.
+linux_disk() {
+    local t0 log=$LOGS/linux-disk.log
+    t0=$(now_ns)
+    disk_ok[linux]=0
+    if [ "$build_ok" -eq 0 ]; then
+        record linux-disk 0 1 0.0 "skipped: the build failed"
+        return
+    fi
+    if BUILD="$BUILD" bash tools/linux/run-linux.sh --disk-only > "$log" 2>&1 &&
+        cp --sparse=always -- "$BUILD/linux/disk.img" "$OUT/linux.img" >> "$log" 2>&1; then
+        disk_ok[linux]=1
+        record linux-disk 1 0 "$(secs_since "$t0")" \
+            "tools/linux/run-linux.sh --disk-only ($(cat "$BUILD/linux/kernel/kernel-version" 2>/dev/null))"
+    else
+        record linux-disk 0 1 "$(secs_since "$t0")" "preparing the Linux disk failed; last lines of $log:"
+        tail -n 40 "$log" | indent
+    fi
+}
+[ "$LINUX" -eq 0 ] || linux_disk
+
+# ---- 5: integration boots, concurrently -----------------------------------------
+# name engine cpus timeout kind checker-args
+#   kind probe:   build/disk.img (the probe),      checked by check_boot.py
+#   kind conform: build/test/conform.img,          checked by check_conform.py
+#   kind crash:   build/test/crash.img,            checked by check_crash.py; it
+#                 resets the platform, so run.sh stops on the reset line
+#   kind linux:   build/test/linux.img,            checked by check_linux.py
+BOOTS=(
+    "bochs-1cpu bochs 1 $BOCHS_TIMEOUT probe --expect-cpus 1"
+    "bochs-2cpu bochs 2 $BOCHS_TIMEOUT probe --expect-cpus 2"
+    "qemu-tcg-2cpu qemu-tcg 2 $QEMU_TIMEOUT probe --expect-novmx"
+    "conform-1cpu bochs 1 $BOCHS_TIMEOUT conform --expect-cpus 1"
+    "conform-2cpu bochs 2 $BOCHS_TIMEOUT conform --expect-cpus 2"
+    "conform-4cpu bochs 4 $BOCHS_TIMEOUT conform --expect-cpus 4"
+    "triple-fault-2cpu bochs 2 $BOCHS_TIMEOUT crash"
+)
+[ "$LINUX" -eq 0 ] || BOOTS+=("linux-2cpu bochs 2 $BOCHS_TIMEOUT linux --expect-cpus 2")
+
+# One boot: copy the disk, run it, check it. Runs in a background subshell;
+# SIGTERM is passed on to run.sh, which kills its emulator.
+boot_job() {
+    local name=$1 engine=$2 cpus=$3 timeout=$4 kind=$5
+    shift 5
+    local dir=$OUT/$name child rc t0 disk=$BUILD/disk.img checker=tools/tests/check_boot.py
+    local -a stop=()
+    case $kind in
+        conform) disk=$OUT/conform.img; checker=tools/tests/check_conform.py ;;
+        crash) disk=$OUT/crash.img; checker=tools/tests/check_crash.py
+               stop=(--stop-on 'resetting the platform') ;;
+        linux) disk=$OUT/linux.img; checker=tools/tests/check_linux.py ;;
+    esac
+    t0=$(now_ns)
+    rm -rf -- "$dir"
+    mkdir -p -- "$dir"
+    if ! cp --sparse=always -- "$disk" "$dir/disk.img" 2> "$dir/run.out"; then
+        echo 1 > "$dir/.run-rc"
+    else
+        bash tools/run.sh --engine "$engine" --cpus "$cpus" --quiet --timeout "$timeout" "${stop[@]}" \
+            --disk "$dir/disk.img" --out "$dir" > "$dir/run.out" 2>&1 &
+        child=$!
+        trap 'kill -TERM "$child" 2>/dev/null; wait "$child" 2>/dev/null; rm -f -- "$dir/disk.img" "$dir/disk.img.lock"; exit 130' TERM INT
+        wait "$child"
+        rc=$?
+        trap - TERM INT
+        echo "$rc" > "$dir/.run-rc"
+    fi
+    rm -f -- "$dir/disk.img" "$dir/disk.img.lock"      # 64 MiB each; the original stays
+    python3 "$checker" --log "$dir" "$@" > "$dir/check.out" 2>&1
+    echo $? > "$dir/.check-rc"
+    secs_since "$t0" > "$dir/.secs"
+}
+
+job_pids=()
+on_signal() {
+    trap - INT TERM HUP
+    echo "run_all: interrupted; stopping the emulators"
+    for pid in "${job_pids[@]}"; do kill -TERM "$pid" 2>/dev/null; done
+    for pid in "${job_pids[@]}"; do wait "$pid" 2>/dev/null; done
+    echo "$total_pass passed, $((total_fail + 1)) failed"
+    exit 130
+}
+trap on_signal INT TERM HUP
+
+# The Linux boot takes longest (minutes): it starts now, before the host
+# tests, and is collected with the other boots below.
+early_linux=0
+if [ "$build_ok" -eq 1 ] && [ "$LINUX" -eq 1 ] && [ "${disk_ok[linux]:-0}" -eq 1 ]; then
+    t_int=$(now_ns)
+    echo "run_all: booting linux-2cpu now (Bochs timeout ${BOCHS_TIMEOUT} s); logs in $OUT/linux-2cpu/"
+    # shellcheck disable=SC2086  # word splitting of the boot line is intended
+    boot_job ${BOOTS[${#BOOTS[@]}-1]} &
+    job_pids+=($!)
+    early_linux=1
+fi
+
 # ---- 3: host unit tests --------------------------------------------------------
 t0=$(now_ns)
 log=$LOGS/unit.log
@@ -192,72 +298,13 @@ else
     tail -n 40 "$log" | indent
 fi
 
-# ---- 5: integration boots, concurrently -----------------------------------------
-# name engine cpus timeout kind checker-args
-#   kind probe:   build/disk.img (the probe),      checked by check_boot.py
-#   kind conform: build/test/conform.img,          checked by check_conform.py
-#   kind crash:   build/test/crash.img,            checked by check_crash.py; it
-#                 resets the platform, so run.sh stops on the reset line
-BOOTS=(
-    "bochs-1cpu bochs 1 $BOCHS_TIMEOUT probe --expect-cpus 1"
-    "bochs-2cpu bochs 2 $BOCHS_TIMEOUT probe --expect-cpus 2"
-    "qemu-tcg-2cpu qemu-tcg 2 $QEMU_TIMEOUT probe --expect-novmx"
-    "conform-1cpu bochs 1 $BOCHS_TIMEOUT conform --expect-cpus 1"
-    "conform-2cpu bochs 2 $BOCHS_TIMEOUT conform --expect-cpus 2"
-    "conform-4cpu bochs 4 $BOCHS_TIMEOUT conform --expect-cpus 4"
-    "triple-fault-2cpu bochs 2 $BOCHS_TIMEOUT crash"
-)
-
-# One boot: copy the disk, run it, check it. Runs in a background subshell;
-# SIGTERM is passed on to run.sh, which kills its emulator.
-boot_job() {
-    local name=$1 engine=$2 cpus=$3 timeout=$4 kind=$5
-    shift 5
-    local dir=$OUT/$name child rc t0 disk=$BUILD/disk.img checker=tools/tests/check_boot.py
-    local -a stop=()
-    case $kind in
-        conform) disk=$OUT/conform.img; checker=tools/tests/check_conform.py ;;
-        crash) disk=$OUT/crash.img; checker=tools/tests/check_crash.py
-               stop=(--stop-on 'resetting the platform') ;;
-    esac
-    t0=$(now_ns)
-    rm -rf -- "$dir"
-    mkdir -p -- "$dir"
-    if ! cp --sparse=always -- "$disk" "$dir/disk.img" 2> "$dir/run.out"; then
-        echo 1 > "$dir/.run-rc"
-    else
-        bash tools/run.sh --engine "$engine" --cpus "$cpus" --quiet --timeout "$timeout" "${stop[@]}" \
-            --disk "$dir/disk.img" --out "$dir" > "$dir/run.out" 2>&1 &
-        child=$!
-        trap 'kill -TERM "$child" 2>/dev/null; wait "$child" 2>/dev/null; rm -f -- "$dir/disk.img" "$dir/disk.img.lock"; exit 130' TERM INT
-        wait "$child"
-        rc=$?
-        trap - TERM INT
-        echo "$rc" > "$dir/.run-rc"
-    fi
-    rm -f -- "$dir/disk.img" "$dir/disk.img.lock"      # 64 MiB each; the original stays
-    python3 "$checker" --log "$dir" "$@" > "$dir/check.out" 2>&1
-    echo $? > "$dir/.check-rc"
-    secs_since "$t0" > "$dir/.secs"
-}
-
-job_pids=()
-on_signal() {
-    trap - INT TERM HUP
-    echo "run_all: interrupted; stopping the emulators"
-    for pid in "${job_pids[@]}"; do kill -TERM "$pid" 2>/dev/null; done
-    for pid in "${job_pids[@]}"; do wait "$pid" 2>/dev/null; done
-    echo "$total_pass passed, $((total_fail + 1)) failed"
-    exit 130
-}
-trap on_signal INT TERM HUP
-
 if [ "$build_ok" -eq 1 ]; then
-    t_int=$(now_ns)
-    echo "run_all: booting ${#BOOTS[@]} machines concurrently (Bochs timeout ${BOCHS_TIMEOUT} s, QEMU ${QEMU_TIMEOUT} s); logs in $OUT/<name>/"
+    [ "$early_linux" -eq 1 ] || t_int=$(now_ns)
+    echo "run_all: booting $(( ${#BOOTS[@]} - early_linux )) machines concurrently$( [ "$early_linux" -eq 0 ] || echo " (linux-2cpu is already running)") (Bochs timeout ${BOCHS_TIMEOUT} s, QEMU ${QEMU_TIMEOUT} s); logs in $OUT/<name>/"
     for b in "${BOOTS[@]}"; do
         read -r _name _engine _cpus _timeout kind _args <<<"$b"
         [ "$kind" = probe ] || [ "${disk_ok[$kind]}" -eq 1 ] || continue
+        [ "$kind" != linux ] || continue    # started early, above
         # shellcheck disable=SC2086  # word splitting of the boot line is intended
         boot_job $b &
         job_pids+=($!)
