@@ -12,8 +12,8 @@ import os
 import re
 import sys
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-from strip_ansi import strip_ansi  # noqa: E402
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import text_checker  # noqa: E402
 
 
 def check(text, status):
@@ -45,32 +45,7 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--log", required=True, help="run directory written by tools/run.sh")
     args = ap.parse_args(argv)
-    try:
-        with open(os.path.join(args.log, "serial.log"), "rb") as f:
-            text = strip_ansi(f.read().decode("utf-8", "replace"))
-    except OSError as e:
-        print("FAIL serial-log: %s" % e)
-        print("0 passed, 1 failed")
-        return 1
-    status = ""
-    try:
-        with open(os.path.join(args.log, "status.txt")) as f:
-            status = f.read()
-    except OSError:
-        pass
-    results = check(text, status)
-    failed = 0
-    for name, ok, why in results:
-        print("PASS %s" % name if ok else "FAIL %s: %s" % (name, why))
-        failed += not ok
-    if failed:
-        print("--- exitvisor and crash lines of the serial log:")
-        for line in text.splitlines():
-            if line.startswith(("exitvisor:", "crash:")):
-                print("  " + line)
-    print("%d passed, %d failed" % (len(results) - failed, failed))
-    return 1 if failed else 0
-
+    return text_checker.run(args.log, check, ("exitvisor:", "crash:"))
 
 if __name__ == "__main__":
     sys.exit(main())

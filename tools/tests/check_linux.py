@@ -27,7 +27,9 @@ from typing import List, Optional, Tuple
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, ".."))
+sys.path.insert(0, HERE)
 import exitlog  # noqa: E402
+import text_checker  # noqa: E402
 
 Result = Tuple[str, bool, str]
 
@@ -161,30 +163,8 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
     if args.expect_cpus < 1:
         ap.error("--expect-cpus must be at least 1")
-    try:
-        text = exitlog.read_log_text(os.path.join(args.log, "serial.log"))
-    except OSError as e:
-        print("FAIL serial-log: %s" % e)
-        print("0 passed, 1 failed")
-        return 1
-    status = ""
-    try:
-        with open(os.path.join(args.log, "status.txt")) as f:
-            status = f.read()
-    except OSError:
-        pass
-    results = check(text, status, args.expect_cpus)
-    failed = 0
-    for name, ok, why in results:
-        print("PASS %s" % name if ok else "FAIL %s: %s" % (name, why))
-        failed += not ok
-    if failed:
-        print("--- exitvisor, init and probe lines of the serial log (last 60):")
-        picked = [l for l in exitlog.parse_text(text).lines if l.startswith(("exitvisor:", "init:", "probe:"))]
-        for line in picked[-60:]:
-            print("  " + line)
-    print("%d passed, %d failed" % (len(results) - failed, failed))
-    return 1 if failed else 0
+    return text_checker.run(args.log, lambda text, status: check(text, status, args.expect_cpus),
+                            ("exitvisor:", "init:", "probe:"), explain_last=60)
 
 
 if __name__ == "__main__":
