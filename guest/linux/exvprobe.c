@@ -14,6 +14,9 @@
  *     snapshot and sum-of-reasons lines, so tools/exitlog.py and
  *     tools/report.py read it as they read the UEFI probe's;
  *   - the reason map of leaf 0x40000002;
+ *   - "probe: hv-memory n=I base=0x... pages=P kind=K" for each range of
+ *     leaf 0x40000003, the memory exitvisor keeps for itself (EPT hides it):
+ *     the kernel's memory map must call it reserved (tools/tests/check_linux.py);
  *   - "probe: done".
  * With -w SECONDS, instead of the table: a live view, kvm_stat style. Every
  * second one block of lines gives, for each reason whose count moved, its
@@ -216,6 +219,20 @@ static void print_reason_map(void)
         if (possible[r] == 0)
             printf(" %u", r);
     printf("\n");
+}
+
+static void print_hv_memory(void)
+{
+    static const char *const kinds[] = { "none", "code", "data", "counters" };
+    u32 n;
+
+    for (n = 0; n < 64; n++) {
+        struct cpuid_regs r = cpuid(EXV_LEAF_HV_MEMORY, n);
+        if (r.edx == EXV_MEMORY_NONE)
+            break;
+        printf("probe: hv-memory n=%u base=0x%llx pages=%u kind=%s\n", n, ((u64)r.ebx << 32) | r.eax, r.ecx,
+               r.edx < sizeof(kinds) / sizeof(kinds[0]) ? kinds[r.edx] : "unknown");
+    }
 }
 
 static void print_since_launch(void)
@@ -421,6 +438,7 @@ int main(int argc, char **argv)
         print_table();
         read_reason_map();
         print_reason_map();
+        print_hv_memory();
     }
     printf("probe: done\n");
     return 0;

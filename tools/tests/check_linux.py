@@ -12,7 +12,9 @@ what really crossed the serial line:
     whose rows add up to its total row and to its sum-of-reasons line, lying
     between its two snapshot reads (T1 <= sum <= T2, exits and cycles), every
     counted reason one the reason map calls possible, and its figure for
-    "exits since launch" taken before T1;
+    "exits since launch" taken before T1; every memory range the hypervisor
+    keeps (leaf 0x40000003) inside a range the kernel's e820 map does not
+    call usable;
   - the live view printed samples whose totals never go back;
   - /init finished, the hypervisor printed its own table when the guest
     powered off (rows adding up, every count at least the probe's), and the
@@ -114,6 +116,25 @@ def check(text: str, status: str, cpus: int) -> List[Result]:
         and 0 < int(since.group(1)) <= log.snapshot.t1_exits,
         "exits-since-launch %s, T1 %s" % (since.group(0) if since else "missing",
                                           log.snapshot.t1_exits if log.snapshot else None))
+
+    # --- the hypervisor's memory, as Linux sees it ---
+    e820 = [(int(m.group(1), 16), int(m.group(2), 16), m.group(3))
+            for m in _all(lines, r"BIOS-e820: \[mem 0x([0-9a-f]+)-0x([0-9a-f]+)\] (.+)$")]
+    ranges = [(int(m.group(1), 16), int(m.group(2)) * 4096, m.group(3))
+              for m in _all(lines, r"^probe: hv-memory n=\d+ base=0x([0-9a-f]+) pages=(\d+) kind=(\w+)$")]
+    reserved: List[List[int]] = []      # e820 ranges that are not "usable", adjacent ones merged
+    for lo, hi, what in sorted(e820):
+        if "usable" in what:
+            continue
+        if reserved and lo == reserved[-1][1] + 1:
+            reserved[-1][1] = hi
+        else:
+            reserved.append([lo, hi])
+    exposed = [(hex(base), kind) for base, size, kind in ranges
+               if not any(lo <= base and base + size - 1 <= hi for lo, hi in reserved)]
+    add("hv-memory-reserved", bool(e820) and bool(ranges) and not exposed,
+        "no BIOS-e820 lines" if not e820 else "no 'probe: hv-memory' lines" if not ranges else
+        "ranges not inside a reserved e820 range: %s" % exposed)
 
     # --- the live view ---
     samples = [int(m.group(1)) for m in _all(lines, r"^probe: live +total +\d+ +(\d+)$")]

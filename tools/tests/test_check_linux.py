@@ -115,6 +115,23 @@ class CheckLinux(unittest.TestCase):
         text = re.sub(r"(exitvisor: cpu \d+ +10  CPUID +)(\d+)", lambda m: m.group(1) + "1", sample(), count=1)
         self.assertIn("hv-table-at-poweroff", failed(text))
 
+    def test_hv_memory_in_usable_ram_fails(self):
+        m = re.search(r"probe: hv-memory n=0 base=0x([0-9a-f]+) pages=(\d+)", sample())
+        self.assertIsNotNone(m)
+        base = int(m.group(1), 16)
+        # Make the e820 line that holds the range say "usable".
+        for m2 in re.finditer(r"BIOS-e820: \[mem 0x([0-9a-f]+)-0x([0-9a-f]+)\] reserved", sample()):
+            if int(m2.group(1), 16) <= base <= int(m2.group(2), 16):
+                text = sample().replace(m2.group(0), m2.group(0).replace("reserved", "usable"))
+                break
+        else:
+            self.fail("no reserved e820 line holds the first hypervisor range")
+        self.assertEqual(failed(text), ["hv-memory-reserved"])
+
+    def test_hv_memory_lines_missing_fails(self):
+        self.assertEqual(failed(without(sample(), r"probe: hv-memory")), ["hv-memory-reserved"])
+        self.assertEqual(failed(without(sample(), r"BIOS-e820")), ["hv-memory-reserved"])
+
     def test_timeout_fails(self):
         self.assertEqual(failed(sample(), "timeout 900 bochs\n"), ["ended-by-guest"])
 
