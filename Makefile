@@ -45,7 +45,7 @@ CONFORM_OBJ := $(BUILD)/obj/guest/conform.o $(BUILD)/obj/guest/uefi_guest.o $(BU
 CRASH_OBJ := $(BUILD)/obj/guest/crash.o
 
 # Host-testable logic, compiled natively for the unit tests.
-HOST_SRC := hv/exit_stats.c hv/leaves.c hv/exit_names.c hv/exit_possible.c hv/fmt.c hv/insn_decode.c boot/acpi_tables.c \
+HOST_SRC := hv/page_walk.c hv/exit_stats.c hv/leaves.c hv/exit_names.c hv/exit_possible.c hv/fmt.c hv/insn_decode.c boot/acpi_tables.c \
 	hv/stats_report.c \
 	hv/mtrr.c hv/vmx_errors.c boot/next_stage.c
 HOST_TESTS := $(wildcard hv/tests/*.c)

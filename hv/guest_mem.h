@@ -5,7 +5,7 @@
 #define EXITVISOR_GUEST_MEM_H
 #include "types.h"
 /* Copy n bytes at guest linear address `linear` (current VMCS's paging
- * mode: none or 4-level). False when a page is not present or the mode is
- * not supported. */
+ * mode: none, 4-level or 5-level; hv/page_walk.c). False when a page is not
+ * present or the mode is not supported; nothing is promised about buf then. */
 bool guest_read_linear(u64 linear, u8 *buf, size_t n);
 #endif

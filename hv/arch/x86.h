@@ -13,6 +13,7 @@
 #define CR0_CD (1ull << 30)
 #define CR0_PG (1ull << 31)
 #define CR4_PAE (1ull << 5)
+#define CR4_LA57 (1ull << 12)
 #define CR4_PGE (1ull << 7)
 #define CR4_VMXE (1ull << 13)
 #define CR4_SMXE (1ull << 14)

@@ -23,10 +23,29 @@
 #define XAPIC_ICR_LOW 0x300
 #define XAPIC_ICR_HIGH 0x310
 
+/* The longest readable prefix of the max bytes at rip: one read per page
+ * (this runs for every APIC store: each EOI, each IPI), byte by byte only
+ * where a read fails part-way, which a page-granular guest never does. */
+static size_t read_instruction_bytes(u64 rip, u8 *bytes, size_t max)
+{
+    size_t n = 0;
+    while (n < max) {
+        size_t chunk = PAGE_SIZE - ((rip + n) & (PAGE_SIZE - 1));
+        if (chunk > max - n)
+            chunk = max - n;
+        if (!guest_read_linear(rip + n, bytes + n, chunk)) {
+            while (n < max && guest_read_linear(rip + n, bytes + n, 1))
+                n++;
+            break;
+        }
+        n += chunk;
+    }
+    return n;
+}
+
 static void emulate_apic_store(struct vcpu *v, u64 gpa)
 {
     u8 bytes[15];
-    size_t n = 0;
     u64 cs_ar = vmcs_read(VMCS_GUEST_CS_AR);
     bool long_mode = (vmcs_read(VMCS_GUEST_EFER) & EFER_LMA) && (cs_ar & SEG_AR_L);
     u64 rip = vmcs_read(VMCS_GUEST_CS_BASE) + vmcs_read(VMCS_GUEST_RIP);
@@ -34,8 +53,7 @@ static void emulate_apic_store(struct vcpu *v, u64 gpa)
 
     if (!long_mode && !(cs_ar & SEG_AR_DB))
         vcpu_stop(v, "store to the local APIC from 16-bit code, which exitvisor does not decode");
-    while (n < sizeof(bytes) && guest_read_linear(rip + n, &bytes[n], 1))
-        n++;
+    size_t n = read_instruction_bytes(rip, bytes, sizeof(bytes));
     if (!decode_mmio_store(bytes, n, long_mode, &store)) {
         log_exit(v, "EPT violation");
         vcpu_stop(v, "store to the local APIC with an instruction exitvisor does not decode");
