@@ -10,7 +10,6 @@ import contextlib
 import io
 import os
 import sys
-import tempfile
 import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -18,6 +17,7 @@ sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.dirname(HERE))
 
 import check_boot  # noqa: E402
+from checker_case import CheckerCase  # noqa: E402
 
 SAMPLES = os.path.join(HERE, "samples")
 
@@ -38,34 +38,9 @@ def edit(text, old, new, count=1):
     return text.replace(old, new)
 
 
-class CheckBootCase(unittest.TestCase):
-    def run_checker(self, serial, *args, bochs_log=None, status=None):
-        with tempfile.TemporaryDirectory() as d:
-            if serial is not None:
-                with open(os.path.join(d, "serial.log"), "w", newline="") as f:
-                    f.write(serial)
-            if bochs_log is not None:
-                with open(os.path.join(d, "bochs.log"), "w") as f:
-                    f.write(bochs_log)
-            if status is not None:
-                with open(os.path.join(d, "status.txt"), "w") as f:
-                    f.write(status + "\n")
-            out = io.StringIO()
-            with contextlib.redirect_stdout(out):
-                rc = check_boot.main(["--log", d] + list(args))
-        text = out.getvalue()
-        results = {}
-        for line in text.splitlines():
-            if line.startswith("PASS "):
-                results[line[5:]] = None
-            elif line.startswith("FAIL "):
-                name, _, why = line[5:].partition(": ")
-                results[name] = why
-        return rc, results, text
-
-    def assert_failed_exactly(self, results, names):
-        failed = sorted(n for n, why in results.items() if why is not None)
-        self.assertEqual(failed, sorted(names), results)
+class CheckBootCase(CheckerCase):
+    checker_main = staticmethod(check_boot.main)
+    default_args = ()
 
 
 class Good(CheckBootCase):

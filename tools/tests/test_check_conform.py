@@ -17,7 +17,6 @@ import io
 import os
 import re
 import sys
-import tempfile
 import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -26,6 +25,7 @@ sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.dirname(HERE))
 
 import check_conform  # noqa: E402
+from checker_case import CheckerCase  # noqa: E402
 
 CHECK_NAMES = ["serial-log"] + [name for name, _ in check_conform.CHECKS]
 
@@ -142,34 +142,9 @@ for _good_line, _bug_line in XSETBV_LINES:
 XSETBV_BUG = edit(XSETBV_BUG, "conform: 62 passed, 0 failed", "conform: 60 passed, 2 failed")
 
 
-class ConformCase(unittest.TestCase):
-    def run_checker(self, serial, *args, bochs_log=None, status=None):
-        with tempfile.TemporaryDirectory() as d:
-            if serial is not None:
-                with open(os.path.join(d, "serial.log"), "w", newline="") as f:
-                    f.write(serial)
-            if bochs_log is not None:
-                with open(os.path.join(d, "bochs.log"), "w") as f:
-                    f.write(bochs_log)
-            if status is not None:
-                with open(os.path.join(d, "status.txt"), "w") as f:
-                    f.write(status + "\n")
-            out = io.StringIO()
-            with contextlib.redirect_stdout(out):
-                rc = check_conform.main(["--log", d] + list(args or ("--expect-cpus", "2")))
-        text = out.getvalue()
-        results = {}
-        for line in text.splitlines():
-            if line.startswith("PASS "):
-                results[line[5:]] = None
-            elif line.startswith("FAIL "):
-                name, _, why = line[5:].partition(": ")
-                results[name] = why
-        return rc, results, text
-
-    def assert_failed_exactly(self, results, names):
-        failed = sorted(n for n, why in results.items() if why is not None)
-        self.assertEqual(failed, sorted(names), results)
+class ConformCase(CheckerCase):
+    checker_main = staticmethod(check_conform.main)
+    default_args = ("--expect-cpus", "2")
 
     def check(self, serial, expect_failed, *args, why=None):
         rc, results, text = self.run_checker(serial, *args)
