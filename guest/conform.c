@@ -49,6 +49,8 @@
 #include "../hv/abi.h"
 #include "../hv/arch/exit_reasons.h"
 #include "../hv/arch/msr.h"
+#include "../hv/arch/x86_defs.h"
+#include "../hv/arch/apic.h"
 #include "../hv/exit_names.h"
 #include "../boot/mp_services.h"   /* EFI_MP_SERVICES_PROTOCOL: gnu-efi lacks it */
 #include "uefi_guest.h"
@@ -60,26 +62,7 @@
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
-/* Architecture facts (SDM Vol. 3A 2.5, Vol. 2 CPUID). */
-#define VEC_UD              6
-#define VEC_GP              13
-#define CR0_NE              (1ull << 5)
-#define CR4_VMXE            (1ull << 13)
-#define CR4_SMXE            (1ull << 14)
-#define CR4_OSXSAVE         (1ull << 18)
-#define CPUID1_ECX_VMX      (1u << 5)
-#define CPUID1_ECX_SMX      (1u << 6)
-#define CPUID1_ECX_XSAVE    (1u << 26)
-#define CPUID1_ECX_OSXSAVE  (1u << 27)
-#define CPUID1_ECX_RDRAND   (1u << 30)
-#define CPUID1_ECX_HV       (1u << 31)
-#define CPUID7_EBX_RDSEED   (1u << 18)
-#define CPUID81_EDX_RDTSCP  (1u << 27)
-#define XCR0_X87            (1ull << 0)
-#define XCR0_SSE            (1ull << 1)
-#define XCR0_AVX            (1ull << 2)
-#define APIC_BASE_X2APIC    (1ull << 10)
-#define APIC_TPR            0x80
+/* Facts only this suite needs; the rest come from hv/arch. */
 #define EFER_RESERVED_BIT1  (1ull << 1)
 #define VMX_MSR_COUNT       (MSR_IA32_VMX_LAST - MSR_IA32_VMX_FIRST + 1)
 
@@ -929,7 +912,7 @@ static void exit_tests(void)
     BOOLEAN has_rdtscp = FALSE;
 
     if (ext_max.eax >= 0x80000001u)
-        has_rdtscp = (cpuid(0x80000001u, 0).edx & CPUID81_EDX_RDTSCP) != 0;
+        has_rdtscp = (cpuid(0x80000001u, 0).edx & CPUID80000001_EDX_RDTSCP) != 0;
 
     /* CPUID (10): the count moves by N + 2 (see run_test). */
     RUN("exit-10-cpuid", EXIT_REASON_CPUID, N_OPS, 1, EXPECT_EXITS, 0, op_cpuid);
@@ -1043,7 +1026,7 @@ static void exit_tests(void)
     if (apic_base_value & APIC_BASE_X2APIC) {
         skip_why[EXIT_REASON_EPT_VIOLATION] = "the local APIC is in x2APIC mode: there is no xAPIC page to store to";
     } else {
-        apic_tpr = (volatile UINT32 *)(UINTN)((apic_base_value & ~0xFFFull & 0xFFFFFFFFFFull) + APIC_TPR);
+        apic_tpr = (volatile UINT32 *)(UINTN)((apic_base_value & ~0xFFFull & 0xFFFFFFFFFFull) + XAPIC_TPR);
         tpr_value = *apic_tpr;
         RUN("exit-48-apic-tpr-store", EXIT_REASON_EPT_VIOLATION, N_OPS, 1, EXPECT_EXITS, 0, op_apic_tpr_store);
     }
@@ -1622,7 +1605,7 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
         why(L"CPUID.1:ECX.VMX is 1");
     if (one.ecx & CPUID1_ECX_SMX)
         why(L"CPUID.1:ECX.SMX is 1");
-    if (!(one.ecx & CPUID1_ECX_HV))
+    if (!(one.ecx & CPUID1_ECX_HYPERVISOR))
         why(L"CPUID.1:ECX.hypervisor is 0");
     if (((one.ecx & CPUID1_ECX_OSXSAVE) != 0) != ((read_cr4() & CR4_OSXSAVE) != 0))
         why(L"CPUID.1:ECX.OSXSAVE does not follow CR4.OSXSAVE");

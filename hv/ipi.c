@@ -7,10 +7,6 @@
 
 #define MAILBOX_INIT (1u << 8)
 #define MAILBOX_SIPI (1u << 9) /* low 8 bits: the vector */
-#define XAPIC_ICR_LOW 0x300
-#define XAPIC_ICR_HIGH 0x310
-#define APIC_BASE_X2APIC (1ull << 10)
-#define ICR_DELIVERY_PENDING (1u << 12)
 
 static struct vcpu *vcpu_by_apic_id(u32 apic_id)
 {

@@ -15,17 +15,7 @@
 #ifndef EXITVISOR_IPI_H
 #define EXITVISOR_IPI_H
 #include "vcpu.h"
-
-#define ICR_DELIVERY_MODE(lo) (((lo) >> 8) & 7)
-#define ICR_MODE_NMI 4
-#define ICR_MODE_INIT 5
-#define ICR_MODE_SIPI 6
-#define ICR_DEST_LOGICAL (1u << 11)
-#define ICR_LEVEL_ASSERT (1u << 14)
-#define ICR_TRIGGER_LEVEL (1u << 15)
-#define ICR_SHORTHAND(lo) (((lo) >> 18) & 3)
-#define ICR_SHORTHAND_NONE 0
-#define ICR_SHORTHAND_ALL_BUT_SELF 3
+#include "arch/apic.h"
 
 /* Handle a guest's ICR write (low 32 bits, destination APIC ID). Returns
  * true when exitvisor delivered it virtually (nothing is to be sent). */

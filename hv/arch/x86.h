@@ -3,44 +3,7 @@
 #define EXITVISOR_ARCH_X86_H
 #include "../types.h"
 
-/* Control-register bits. */
-#define CR0_PE (1ull << 0)
-#define CR0_MP (1ull << 1)
-#define CR0_ET (1ull << 4)
-#define CR0_NE (1ull << 5)
-#define CR0_WP (1ull << 16)
-#define CR0_NW (1ull << 29)
-#define CR0_CD (1ull << 30)
-#define CR0_PG (1ull << 31)
-#define CR4_PAE (1ull << 5)
-#define CR4_LA57 (1ull << 12)
-#define CR4_PGE (1ull << 7)
-#define CR4_VMXE (1ull << 13)
-#define CR4_SMXE (1ull << 14)
-#define CR4_PCIDE (1ull << 17)
-#define CR4_OSXSAVE (1ull << 18)
-#define CR4_PKE (1ull << 22)
-#define RFLAGS_TF (1ull << 8)
-#define RFLAGS_IF (1ull << 9)
-
-/* CPUID feature bits exitvisor looks at. */
-#define CPUID1_ECX_VMX (1u << 5)
-#define CPUID1_ECX_SMX (1u << 6)
-#define CPUID1_ECX_XSAVE (1u << 26)
-#define CPUID1_ECX_OSXSAVE (1u << 27)
-#define CPUID1_ECX_HYPERVISOR (1u << 31)
-#define CPUID7_ECX_OSPKE (1u << 4)
-#define CPUID80000001_EDX_PAGE1GB (1u << 26)
-
-/* Exception vectors. */
-#define VEC_DE 0
-#define VEC_DB 1
-#define VEC_NMI 2
-#define VEC_UD 6
-#define VEC_DF 8
-#define VEC_GP 13
-#define VEC_PF 14
-#define VEC_MC 18
+#include "x86_defs.h"
 
 struct cpuid_regs { u32 eax, ebx, ecx, edx; };
 

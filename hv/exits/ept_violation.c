@@ -16,12 +16,11 @@
 #include "../diag.h"
 #include "../log.h"
 #include "../arch/msr.h"
+#include "../arch/apic.h"
 
 #define EPT_QUAL_WRITE (1ull << 1)
 #define SEG_AR_L (1u << 13)
 #define SEG_AR_DB (1u << 14)
-#define XAPIC_ICR_LOW 0x300
-#define XAPIC_ICR_HIGH 0x310
 
 /* The longest readable prefix of the max bytes at rip: one read per page
  * (this runs for every APIC store: each EOI, each IPI), byte by byte only

@@ -8,15 +8,6 @@
 #include "../guest.h"
 #include "../host_exception.h"
 
-#define XCR0_X87 (1ull << 0)
-#define XCR0_SSE (1ull << 1)
-#define XCR0_AVX (1ull << 2)
-#define XCR0_BNDREGS (1ull << 3)
-#define XCR0_BNDCSR (1ull << 4)
-#define XCR0_AVX512 (7ull << 5)
-#define XCR0_TILECFG (1ull << 17)
-#define XCR0_TILEDATA (1ull << 18)
-
 static bool xcr0_valid(u64 value)
 {
     struct cpuid_regs r;
