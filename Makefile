@@ -121,7 +121,7 @@ run-linux: deps
 		--timeout $(LINUX_TIMEOUT) --out $(BUILD)/linux/run
 
 # ---- tests ----
-$(BUILD)/host/unit_tests: $(HOST_SRC) $(HOST_TESTS) $(wildcard hv/*.h hv/arch/*.h hv/tests/*.h boot/*.h)
+$(BUILD)/host/unit_tests: $(HOST_SRC) $(HOST_TESTS) $(wildcard hv/*.h hv/arch/*.h hv/tests/*.h boot/*.h) guest/exv_ratio.h
 	@mkdir -p $(dir $@)
 	gcc $(HOST_CFLAGS) $(HOST_SRC) $(HOST_TESTS) -o $@
 

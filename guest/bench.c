@@ -40,6 +40,7 @@
 #include "../boot/mp_services.h"   /* EFI_MP_SERVICES_PROTOCOL: gnu-efi lacks it */
 #include "uefi_guest.h"
 #include "exv_query.h"
+#include "exv_ratio.h"
 
 #ifndef HAVE_USE_MS_ABI
 #error "build the bench with -DGNU_EFI_USE_MS_ABI: it calls EFIAPI pointers directly"
@@ -200,15 +201,7 @@ static struct summary summarize(const UINT64 *values, UINTN n)
 /* a/b in hundredths, rounded; 0 when b is 0. */
 static UINT64 div_x100(UINT64 a, UINT64 b)
 {
-    if (b == 0)
-        return 0;
-    while (a > ((UINT64)-1 - b) / 100) {     /* keep a*100 + b/2 in range */
-        a >>= 1;
-        b >>= 1;
-    }
-    if (b == 0)
-        return 0;
-    return (a * 100 + b / 2) / b;
+    return exv_ratio_rounded(a, b, 100);
 }
 
 static void print_x100(UINT64 v)
@@ -573,22 +566,6 @@ static void scaling(void)
  * Options (power-off itself is guest_power_off() in guest/uefi_guest.c).
  */
 
-/* Does the CHAR16 buffer (len characters, maybe not NUL-terminated)
- * contain opt? */
-static BOOLEAN buf_has(const CHAR16 *s, UINTN len, const CHAR16 *opt)
-{
-    UINTN olen = 0, i, k;
-    while (opt[olen])
-        olen++;
-    for (i = 0; i + olen <= len; i++) {
-        for (k = 0; k < olen && s[i + k] == opt[k]; k++)
-            ;
-        if (k == olen)
-            return TRUE;
-    }
-    return FALSE;
-}
-
 /*
  * --poweroff in the load options; if the load options do not have it, in
  * the file \bench.options on the volume the bench was loaded from. The file
@@ -621,7 +598,7 @@ static BOOLEAN want_poweroff(EFI_HANDLE image)
     root->Close(root);
     for (i = 0; i < size; i++)
         wide[i] = buf[i];
-    if (buf_has(wide, size, L"--poweroff")) {
+    if (guest_text_has(wide, size, L"--poweroff")) {
         Print(L"bench: options from \\bench.options: --poweroff\n");
         return TRUE;
     }

@@ -34,6 +34,7 @@
 #include "../boot/mp_services.h"   /* EFI_MP_SERVICES_PROTOCOL: gnu-efi lacks it */
 #include "uefi_guest.h"
 #include "exv_query.h"
+#include "exv_ratio.h"
 
 #ifndef HAVE_USE_MS_ABI
 #error "build the probe with -DGNU_EFI_USE_MS_ABI: it calls EFIAPI pointers directly"
@@ -63,22 +64,6 @@ static void print_left(const char *s, UINTN width)
     if (pad > SPACES_LEN)
         pad = SPACES_LEN;
     Print(L"%a%a", s, spaces + SPACES_LEN - pad);
-}
-
-/* part/whole in hundredths of a percent, rounded; 0 when whole is 0. Both are
- * scaled down first if part*10000 would overflow 64 bits (cycle counts on a
- * long run can be large). */
-static UINT64 share_x100(UINT64 part, UINT64 whole)
-{
-    if (whole == 0)
-        return 0;
-    while (part > (UINT64)-1 / 10000) {
-        part >>= 1;
-        whole >>= 1;
-    }
-    if (whole == 0)
-        return 0;
-    return (part * 10000 + whole / 2) / whole;
 }
 
 static void print_share(UINT64 x100)
@@ -163,9 +148,9 @@ static void print_table(BOOLEAN final)
         Print(L"  %2d  ", r);
         print_left(name ? name : "(not defined by the SDM)", NAME_WIDTH);
         Print(L"  %10lu  %16lu  ", (UINT64)snap_count[r].eax, ebx_ecx(snap_cycles[r]));
-        print_share(share_x100(snap_count[r].eax, sum_exits));
+        print_share(exv_ratio_rounded(snap_count[r].eax, sum_exits, 10000));
         Print(L"  ");
-        print_share(share_x100(ebx_ecx(snap_cycles[r]), sum_cycles));
+        print_share(exv_ratio_rounded(ebx_ecx(snap_cycles[r]), sum_cycles, 10000));
         Print(L"\n");
     }
     Print(L"  total ");

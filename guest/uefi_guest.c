@@ -15,20 +15,10 @@
 #error "build the guest apps with -DGNU_EFI_USE_MS_ABI: they call EFIAPI pointers directly"
 #endif
 
-/* LoadOptions is a CHAR16 buffer of LoadOptionsSize bytes; it may start
- * with the image name and need not be NUL-terminated, so search it by
- * length rather than as a C string. */
-BOOLEAN guest_has_option(EFI_HANDLE image, const CHAR16 *opt)
+BOOLEAN guest_text_has(const CHAR16 *s, UINTN len, const CHAR16 *opt)
 {
-    EFI_LOADED_IMAGE *li = NULL;
-    const CHAR16 *s;
-    UINTN len, olen = 0, i, k;
+    UINTN olen = 0, i, k;
 
-    if (EFI_ERROR(BS->HandleProtocol(image, &LoadedImageProtocol, (VOID **)&li)) ||
-        li == NULL || li->LoadOptions == NULL)
-        return FALSE;
-    s = li->LoadOptions;
-    len = li->LoadOptionsSize / sizeof(CHAR16);
     while (opt[olen])
         olen++;
     for (i = 0; i + olen <= len; i++) {
@@ -38,6 +28,19 @@ BOOLEAN guest_has_option(EFI_HANDLE image, const CHAR16 *opt)
             return TRUE;
     }
     return FALSE;
+}
+
+/* LoadOptions is a CHAR16 buffer of LoadOptionsSize bytes; it may start
+ * with the image name and need not be NUL-terminated, so search it by
+ * length rather than as a C string. */
+BOOLEAN guest_has_option(EFI_HANDLE image, const CHAR16 *opt)
+{
+    EFI_LOADED_IMAGE *li = NULL;
+
+    if (EFI_ERROR(BS->HandleProtocol(image, &LoadedImageProtocol, (VOID **)&li)) ||
+        li == NULL || li->LoadOptions == NULL)
+        return FALSE;
+    return guest_text_has(li->LoadOptions, li->LoadOptionsSize / sizeof(CHAR16), opt);
 }
 
 static inline void outb(UINT16 port, UINT8 v)

@@ -12,6 +12,9 @@
 
 /* Is opt (e.g. L"--poweroff") anywhere in the image's load options? */
 BOOLEAN guest_has_option(EFI_HANDLE image, const CHAR16 *opt);
+/* Does the CHAR16 text s (len characters, maybe not NUL-terminated) contain
+ * opt? guest_has_option's search, for text read from elsewhere (a file). */
+BOOLEAN guest_text_has(const CHAR16 *s, UINTN len, const CHAR16 *opt);
 
 /* Drain COM1, then end the emulator (Bochs shutdown port, QEMU
  * isa-debug-exit) or, failing both, ask the firmware to shut down. Only

@@ -51,6 +51,7 @@
 #include "hv/arch/exit_reasons.h"
 #include "hv/exit_names.h"
 #include "../exv_query.h"
+#include "../exv_ratio.h"
 
 typedef unsigned long long u64;
 typedef unsigned int u32;
@@ -82,20 +83,6 @@ static void signature_text(struct cpuid_regs r, char out[13])
 static void print_left(const char *s, int width)
 {
     printf("%-*s", width, s);
-}
-
-/* part/whole in hundredths of a percent, rounded (guest/probe.c's share_x100). */
-static u64 share_x100(u64 part, u64 whole)
-{
-    if (whole == 0)
-        return 0;
-    while (part > (u64)-1 / 10000) {
-        part >>= 1;
-        whole >>= 1;
-    }
-    if (whole == 0)
-        return 0;
-    return (part * 10000 + whole / 2) / whole;
 }
 
 static void print_share(u64 x100)
@@ -157,9 +144,9 @@ static void print_table(void)
         printf("  %2u  ", r);
         print_left(name ? name : "(not defined by the SDM)", NAME_WIDTH);
         printf("  %10llu  %16llu  ", snap_count[r], snap_cycles[r]);
-        print_share(share_x100(snap_count[r], sum_exits));
+        print_share(exv_ratio_rounded(snap_count[r], sum_exits, 10000));
         printf("  ");
-        print_share(share_x100(snap_cycles[r], sum_cycles));
+        print_share(exv_ratio_rounded(snap_cycles[r], sum_cycles, 10000));
         printf("\n");
     }
     printf("  total ");
