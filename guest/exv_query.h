@@ -14,26 +14,16 @@ struct cpuid_regs {
     uint32_t eax, ebx, ecx, edx;
 };
 
-#ifdef EXV_TEST_CPUID
-/* Format tests outside a hypervisor link a software model of the ABI here
- * instead of executing the instruction. Never defined by the real build. */
-void EXV_TEST_CPUID(uint32_t leaf, uint32_t subleaf, struct cpuid_regs *out);
-#endif
-
 /* The statistics leaves select by ECX, so an unset ECX would silently pick
  * whatever reason the register held. volatile (and the memory clobber) keep
  * every query, each a counted exit, once and in program order. */
 static inline struct cpuid_regs cpuid(uint32_t leaf, uint32_t subleaf)
 {
     struct cpuid_regs r;
-#ifdef EXV_TEST_CPUID
-    EXV_TEST_CPUID(leaf, subleaf, &r);
-#else
     __asm__ volatile("cpuid"
                      : "=a"(r.eax), "=b"(r.ebx), "=c"(r.ecx), "=d"(r.edx)
                      : "a"(leaf), "c"(subleaf)
                      : "memory");
-#endif
     return r;
 }
 

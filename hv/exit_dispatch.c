@@ -120,10 +120,6 @@ void vmexit_dispatch(struct guest_regs *regs, struct vcpu *v)
         vcpu_stop(v, "unknown exit reason");
     }
     exit_stats_count(hv->stats, v->index, basic);
-#ifdef EXV_TRACE_EXITS
-    if (v->index != 0)
-        log_exit(v, "trace");
-#endif
     handler(v);
     guest_events_before_entry(v);
     exit_stats_add_cycles(hv->stats, v->index, basic, rdtsc() - start);
