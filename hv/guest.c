@@ -4,13 +4,18 @@
 #include "diag.h"
 #include "arch/x86.h"
 
-void guest_skip_instruction(struct vcpu *v)
+void guest_advance_rip(u64 len)
 {
-    (void)v;
-    vmcs_write(VMCS_GUEST_RIP, vmcs_read(VMCS_GUEST_RIP) + vmcs_read(VMCS_EXIT_INSTRUCTION_LEN));
+    vmcs_write(VMCS_GUEST_RIP, vmcs_read(VMCS_GUEST_RIP) + len);
     u64 intr = vmcs_read(VMCS_GUEST_INTERRUPTIBILITY);
     if (intr & (INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS))
         vmcs_write(VMCS_GUEST_INTERRUPTIBILITY, intr & ~(u64)(INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS));
+}
+
+void guest_skip_instruction(struct vcpu *v)
+{
+    (void)v;
+    guest_advance_rip(vmcs_read(VMCS_EXIT_INSTRUCTION_LEN));
 }
 
 void guest_inject_exception(u32 vector, bool has_error_code, u32 error_code)

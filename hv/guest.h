@@ -6,6 +6,9 @@
 /* Skip the instruction that exited (VM-exit instruction length) and drop
  * STI/MOV-SS blocking, which ends with that instruction. */
 void guest_skip_instruction(struct vcpu *v);
+/* The same for an instruction exitvisor decoded itself (EPT violations
+ * report no instruction length): advance RIP by len. */
+void guest_advance_rip(u64 len);
 /* Make the guest take a hardware exception at the exiting instruction
  * (fault semantics: RIP is not advanced). */
 void guest_inject_exception(u32 vector, bool has_error_code, u32 error_code);

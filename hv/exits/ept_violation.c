@@ -66,7 +66,7 @@ static void emulate_apic_store(struct vcpu *v, u64 gpa)
     }
     if (!delivered)
         *reg = value;
-    vmcs_write(VMCS_GUEST_RIP, vmcs_read(VMCS_GUEST_RIP) + store.length);
+    guest_advance_rip(store.length);
 }
 
 void handle_ept_violation(struct vcpu *v)
