@@ -66,6 +66,42 @@ TEST(insn_32bit_code)
     CHECK(!dec(inc_eax_then_mov, 3, 0), "0x40 is not a REX prefix outside 64-bit mode");
 }
 
+TEST(insn_other_store_forms)
+{
+    /* GCC's store through a constant address: mov %eax, 0xfee00310 (A3 moffs64). */
+    static const unsigned char moffs64[] = { 0xA3, 0x10, 0x03, 0xE0, 0xFE, 0x00, 0x00, 0x00, 0x00 };
+    CHECK(dec(moffs64, 9, 1), "A3 moffs64 decodes");
+    CHECK(st.length == 9 && st.width == 4 && st.from_reg && st.reg == 0, "9 bytes, 32-bit store of EAX");
+    static const unsigned char moffs32[] = { 0xA3, 0x00, 0x03, 0xE0, 0xFE };
+    CHECK(dec(moffs32, 5, 0) && st.length == 5, "A3 moffs32 in 32-bit code: 5 bytes");
+    static const unsigned char addr32_moffs[] = { 0x67, 0xA3, 0x00, 0x03, 0xE0, 0xFE };
+    CHECK(dec(addr32_moffs, 6, 1) && st.length == 6, "0x67 A3 in 64-bit code: a 4-byte moffs");
+    CHECK(!dec(moffs64, 5, 1), "a moffs64 cut to 4 bytes is refused");
+    static const unsigned char moffs8[] = { 0xA2, 0xB0, 0x00, 0xE0, 0xFE };
+    CHECK(dec(moffs8, 5, 0) && st.width == 1 && st.reg == 0 && !st.high_byte, "A2: a byte store of AL");
+
+    static const unsigned char mov_sil[] = { 0x40, 0x88, 0x31 }; /* mov %sil, (%rcx) */
+    CHECK(dec(mov_sil, 3, 1), "88 with REX decodes");
+    CHECK(st.width == 1 && st.reg == 6 && !st.high_byte, "SIL: register 6, low byte");
+    static const unsigned char mov_dh[] = { 0x88, 0x31 }; /* mov %dh, (%rcx) */
+    CHECK(dec(mov_dh, 2, 1) && st.width == 1 && st.reg == 2 && st.high_byte, "88 /6 without REX: DH, bits 15:8 of RDX");
+    static const unsigned char movb_imm[] = { 0xC6, 0x40, 0x20, 0xAB }; /* movb $0xab, 0x20(%rax) */
+    CHECK(dec(movb_imm, 4, 1) && st.width == 1 && !st.from_reg && st.imm == 0xAB && st.length == 4,
+          "C6 /0 imm8");
+    static const unsigned char xchg[] = { 0x87, 0x81, 0x00, 0x03, 0x00, 0x00 }; /* xchg %eax, 0x300(%rcx) */
+    CHECK(dec(xchg, 6, 1) && st.exchange && st.width == 4 && st.reg == 0 && st.length == 6, "87 /r XCHG");
+    static const unsigned char lock_xchg[] = { 0xF0, 0x44, 0x87, 0x01 }; /* lock xchg %r8d, (%rcx) */
+    CHECK(dec(lock_xchg, 4, 1) && st.exchange && st.reg == 8 && st.length == 4, "LOCK XCHG with REX.R");
+    static const unsigned char lock_mov[] = { 0xF0, 0x89, 0x01 };
+    CHECK(!dec(lock_mov, 3, 1), "LOCK MOV is #UD: refused");
+    static const unsigned char xchg8[] = { 0x86, 0x21 }; /* xchg %ah, (%rcx) */
+    CHECK(dec(xchg8, 2, 1) && st.exchange && st.width == 1 && st.high_byte && st.reg == 0, "86 XCHG with AH");
+    static const unsigned char c6_other[] = { 0xC6, 0x08, 0x01 };
+    CHECK(!dec(c6_other, 3, 1), "C6 /1 is not MOV");
+    static const unsigned char addr16[] = { 0x67, 0x89, 0x07 };
+    CHECK(!dec(addr16, 3, 0), "0x67 in 32-bit code (16-bit addressing) is refused");
+}
+
 TEST(insn_refused)
 {
     static const unsigned char rex_w[] = { 0x48, 0x89, 0x11 };       /* 64-bit store */
