@@ -97,6 +97,8 @@ enum parse_result next_stage_from_command_line(const char *line, const char *sel
         return PARSE_ERROR;
     out->source = "load options";
     out->virtualize = 1;
+    out->intercept_init_sipi = 0;
+    out->watch_reset_port = 0;
     return PARSE_OK;
 }
 
@@ -113,10 +115,23 @@ static int key_is(const char *s, size_t n, const char *key)
     return 1;
 }
 
+/* A value that must be one of two words (any case): *out = 1 for `one`, 0
+ * for `zero`; false for anything else. */
+static int choice(const char *s, size_t n, const char *one, const char *zero, int *out)
+{
+    if (key_is(s, n, one))
+        *out = 1;
+    else if (key_is(s, n, zero))
+        *out = 0;
+    else
+        return 0;
+    return 1;
+}
+
 enum parse_result next_stage_from_config(const char *text, size_t len, struct next_stage *out, const char **error,
                                          unsigned *error_line)
 {
-    int have_next = 0, have_virtualize = 0;
+    int have_next = 0, have_setting = 0;
     unsigned line_no = 0;
     size_t i = 0;
 
@@ -129,6 +144,8 @@ enum parse_result next_stage_from_config(const char *text, size_t len, struct ne
         }
     out->options[0] = '\0';
     out->virtualize = 1;
+    out->intercept_init_sipi = 0;
+    out->watch_reset_port = 0;
     while (i < len) {
         size_t start = i;
         while (i < len && text[i] != '\n')
@@ -167,25 +184,35 @@ enum parse_result next_stage_from_config(const char *text, size_t len, struct ne
                 return PARSE_ERROR;
             }
         } else if (key_is(text + start, key_end - start, "virtualize")) {
-            if (key_is(text + val, end - val, "yes"))
-                out->virtualize = 1;
-            else if (key_is(text + val, end - val, "no"))
-                out->virtualize = 0;
-            else {
+            if (!choice(text + val, end - val, "yes", "no", &out->virtualize)) {
                 *error = "virtualize= must be yes or no";
                 *error_line = line_no;
                 return PARSE_ERROR;
             }
-            have_virtualize = 1;
+            have_setting = 1;
+        } else if (key_is(text + start, key_end - start, "init_sipi")) {
+            if (!choice(text + val, end - val, "intercept", "native", &out->intercept_init_sipi)) {
+                *error = "init_sipi= must be native or intercept";
+                *error_line = line_no;
+                return PARSE_ERROR;
+            }
+            have_setting = 1;
+        } else if (key_is(text + start, key_end - start, "watch_reset_port")) {
+            if (!choice(text + val, end - val, "yes", "no", &out->watch_reset_port)) {
+                *error = "watch_reset_port= must be yes or no";
+                *error_line = line_no;
+                return PARSE_ERROR;
+            }
+            have_setting = 1;
         } else {
-            *error = "unknown key (known: next, options, virtualize)";
+            *error = "unknown key (known: next, options, virtualize, init_sipi, watch_reset_port)";
             *error_line = line_no;
             return PARSE_ERROR;
         }
     }
     if (!have_next) {
-        if (out->options[0] || have_virtualize) {
-            /* options or virtualize without next: they apply to the default program. */
+        if (out->options[0] || have_setting) {
+            /* options or settings without next: they apply to the default program. */
             copy_text(out->path, sizeof(out->path), NEXT_STAGE_DEFAULT, sizeof(NEXT_STAGE_DEFAULT) - 1);
             out->source = "config file";
             return PARSE_OK;
@@ -202,4 +229,6 @@ void next_stage_default(struct next_stage *out)
     out->options[0] = '\0';
     out->source = "default";
     out->virtualize = 1;
+    out->intercept_init_sipi = 0;
+    out->watch_reset_port = 0;
 }

@@ -10,10 +10,16 @@
  *        next=\EFI\exitvisor\probe.efi
  *        options=--poweroff
  *        virtualize=no
+ *        init_sipi=intercept
+ *        watch_reset_port=yes
  *   3. the default \EFI\exitvisor\probe.efi, no options.
  * virtualize=no (config file only; yes by default) makes exitvisor start the
  * next stage without entering VMX, after the same preparation (the MADT where
  * the firmware has none): the baseline for "what does the hypervisor cost".
+ * init_sipi=native (default) or intercept and watch_reset_port=no (default)
+ * or yes are the hypervisor's options (struct hv_options, hv/vcpu.h); they
+ * too come only from the config file, and apply to the default program
+ * when no next= is given.
  * Parsing is pure so the host unit tests cover it.
  */
 #ifndef EXITVISOR_NEXT_STAGE_H
@@ -29,6 +35,8 @@ struct next_stage {
     char options[NEXT_STAGE_MAX];
     const char *source; /* "load options", "config file" or "default" */
     int virtualize;     /* 0: start the next stage without the hypervisor */
+    int intercept_init_sipi; /* init_sipi=intercept */
+    int watch_reset_port;    /* watch_reset_port=yes */
 };
 
 enum parse_result { PARSE_NONE, PARSE_OK, PARSE_ERROR };

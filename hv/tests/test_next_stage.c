@@ -129,6 +129,27 @@ TEST(config_virtualize)
     CHECK_EQ(ns.virtualize, 1, "load options always virtualize");
 }
 
+TEST(config_hypervisor_settings)
+{
+    CHECK_EQ(cfg("next=\\a.efi\n"), PARSE_OK, "no settings");
+    CHECK(ns.intercept_init_sipi == 0 && ns.watch_reset_port == 0, "defaults: init_sipi=native, no reset-port watch");
+    CHECK_EQ(cfg("next=\\a.efi\ninit_sipi=intercept\nwatch_reset_port=yes\n"), PARSE_OK, "both set");
+    CHECK(ns.intercept_init_sipi == 1 && ns.watch_reset_port == 1, "intercept, watched");
+    CHECK_EQ(cfg("Init_SIPI = NATIVE\r\nwatch_reset_port=no\r\n"), PARSE_OK, "any case; alone: the default program");
+    CHECK(ns.intercept_init_sipi == 0 && ns.watch_reset_port == 0, "native, not watched");
+    CHECK_STREQ(ns.path, NEXT_STAGE_DEFAULT, "settings without next= apply to the default program");
+    CHECK_EQ(cfg("init_sipi=intercept\ninit_sipi=native\n"), PARSE_OK, "the last line wins");
+    CHECK_EQ(ns.intercept_init_sipi, 0, "native after intercept");
+    CHECK_EQ(cfg("next=\\a.efi\ninit_sipi=virtual\n"), PARSE_ERROR, "only native or intercept");
+    CHECK_EQ(err_line, 2, "reported on line 2");
+    CHECK(err != NULL && strstr(err, "native or intercept") != NULL, "message says what is allowed (%s)",
+          err ? err : "NULL");
+    CHECK_EQ(cfg("watch_reset_port=1\n"), PARSE_ERROR, "only yes or no");
+    CHECK(err != NULL && strstr(err, "watch_reset_port") != NULL, "message names the key (%s)", err ? err : "NULL");
+    CHECK_EQ(cmd("app.efi --x"), PARSE_OK, "load options");
+    CHECK(ns.intercept_init_sipi == 0 && ns.watch_reset_port == 0, "load options carry no settings");
+}
+
 TEST(config_spaces_and_crlf)
 {
     CHECK_EQ(cfg("  next  =  \\EFI\\a\\b.efi  \r\n\toptions =  -x  -y \r\n\r\n# end\r\n"), PARSE_OK,

@@ -17,8 +17,9 @@
  *     refused (unless too long); PARSE_ERROR only for lines of >= 256 chars;
  *   - config: the result, path, options and error line equal a reference
  *     parser written here from next_stage.h's description (key=value lines,
- *     '#' comments, keys next/options/virtualize in any case, the last
- *     next= wins, options or virtualize alone apply to the default program,
+ *     '#' comments, keys next/options/virtualize/init_sipi/watch_reset_port
+ *     in any case, the last next= wins, options or a setting alone apply to
+ *     the default program,
  *     the first bad line is the error); error lines are within 1..number of lines; a PARSE_OK path from
  *     a text without NUL bytes ends in ".efi" as a C string.
  */
@@ -139,12 +140,31 @@ struct config_ref {
     unsigned error_line;
     unsigned lines;
     int virtualize;
+    int intercept_init_sipi;
+    int watch_reset_port;
 };
+
+/* The value is exactly one of two words, in any case: *out = 1 or 0. */
+static bool two_words(const char *v, size_t n, const char *one, const char *zero, int *out)
+{
+    const char *w[2] = { zero, one };
+    for (int k = 0; k < 2; k++) {
+        size_t wn = strlen(w[k]);
+        bool same = n == wn;
+        for (size_t i = 0; same && i < n; i++)
+            same = low(v[i]) == w[k][i];
+        if (same) {
+            *out = k;
+            return true;
+        }
+    }
+    return false;
+}
 
 static void config_reference(const char *text, size_t n, struct config_ref *ref)
 {
     size_t i = 0;
-    bool have_next = false, have_virtualize = false;
+    bool have_next = false, have_setting = false;
     const char *nul = memchr(text, '\0', n);
     if (nul)
         n = (size_t)(nul - text); /* the parser's rule: a NUL ends the text */
@@ -180,7 +200,7 @@ static void config_reference(const char *text, size_t n, struct config_ref *ref)
         size_t vs = (size_t)(eq - text) + 1;
         while (vs < e && sp(text[vs]))
             vs++;
-        char key[12] = { 0 };
+        char key[20] = { 0 };
         size_t kn = ke - ks;
         for (size_t k = 0; k < kn && k < sizeof(key) - 1; k++)
             key[k] = low(text[ks + k]);
@@ -202,19 +222,26 @@ static void config_reference(const char *text, size_t n, struct config_ref *ref)
             ref->options = text + vs;
             ref->options_len = e - vs;
         } else if (kn == 10 && memcmp(key, "virtualize", 10) == 0) {
-            char v[4] = { 0 };
-            for (size_t k = 0; k < e - vs && k < sizeof(v) - 1; k++)
-                v[k] = low(text[vs + k]);
-            if (e - vs == 3 && memcmp(v, "yes", 3) == 0) {
-                ref->virtualize = 1;
-            } else if (e - vs == 2 && memcmp(v, "no", 2) == 0) {
-                ref->virtualize = 0;
-            } else {
+            if (!two_words(text + vs, e - vs, "yes", "no", &ref->virtualize)) {
                 ref->r = PARSE_ERROR;
                 ref->error_line = ref->lines;
                 continue;
             }
-            have_virtualize = true;
+            have_setting = true;
+        } else if (kn == 9 && memcmp(key, "init_sipi", 9) == 0) {
+            if (!two_words(text + vs, e - vs, "intercept", "native", &ref->intercept_init_sipi)) {
+                ref->r = PARSE_ERROR;
+                ref->error_line = ref->lines;
+                continue;
+            }
+            have_setting = true;
+        } else if (kn == 16 && memcmp(key, "watch_reset_port", 16) == 0) {
+            if (!two_words(text + vs, e - vs, "yes", "no", &ref->watch_reset_port)) {
+                ref->r = PARSE_ERROR;
+                ref->error_line = ref->lines;
+                continue;
+            }
+            have_setting = true;
         } else {
             ref->r = PARSE_ERROR;
             ref->error_line = ref->lines;
@@ -224,8 +251,8 @@ static void config_reference(const char *text, size_t n, struct config_ref *ref)
         return;
     if (have_next) {
         ref->r = PARSE_OK;
-    } else if ((ref->options_len && ref->options[0] != '\0') || have_virtualize) {
-        /* options or virtualize alone: the default program. (An options
+    } else if ((ref->options_len && ref->options[0] != '\0') || have_setting) {
+        /* options or a setting alone: the default program. (An options
          * value starting with a NUL byte reads as empty, as a C string would.) */
         ref->r = PARSE_OK;
         ref->path = NEXT_STAGE_DEFAULT;
@@ -264,6 +291,9 @@ static void check_config(const char *text, size_t n)
                "config: options \"%s\", reference \"%.*s\"", out.options, (int)ref.options_len, ref.options);
     FUZZ_CHECK(out.virtualize == ref.virtualize, "config: virtualize %d, reference %d", out.virtualize,
                ref.virtualize);
+    FUZZ_CHECK(out.intercept_init_sipi == ref.intercept_init_sipi && out.watch_reset_port == ref.watch_reset_port,
+               "config: init_sipi %d watch_reset_port %d, reference %d %d", out.intercept_init_sipi,
+               out.watch_reset_port, ref.intercept_init_sipi, ref.watch_reset_port);
     /* The path as the firmware will see it (a C string) names an .efi file,
      * as long as the file has no NUL bytes (see README.md in this folder). */
     if (!memchr(text, '\0', n))
