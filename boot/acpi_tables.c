@@ -104,3 +104,53 @@ long acpi_build_tables(const struct acpi_platform *p, uint8_t *buf, uint64_t buf
     rsdp[32] = acpi_checksum(rsdp, RSDP_SIZE);
     return 0;
 }
+
+static uint64_t get(const uint8_t *p, int bytes)
+{
+    uint64_t v = 0;
+    for (int i = bytes - 1; i >= 0; i--)
+        v = (v << 8) | p[i];
+    return v;
+}
+
+static int is_signature(const uint8_t *t, const char *sig)
+{
+    return t[0] == sig[0] && t[1] == sig[1] && t[2] == sig[2] && t[3] == sig[3];
+}
+
+/* FADT (ACPI 6.x 5.2.9): PM1a_CNT_BLK at 64, PM1b_CNT_BLK at 68 (32-bit
+ * I/O ports); from revision 2 on, X_PM1a_CNT_BLK at 172 and X_PM1b_CNT_BLK
+ * at 184 (generic address structures: space id 1 = system I/O). */
+static int fadt_pm1_ports(const uint8_t *fadt, uint16_t ports[2])
+{
+    uint32_t length = (uint32_t)get(fadt + 4, 4);
+    int found = 0;
+    for (int i = 0; i < 2; i++) {
+        uint64_t port = length >= 72 ? get(fadt + 64 + 4 * i, 4) : 0;
+        uint32_t gas = 172 + 12 * (uint32_t)i;
+        if (!port && length >= gas + 12 && fadt[gas] == 1)
+            port = get(fadt + gas + 4, 8);
+        ports[i] = port && port < 0x10000 ? (uint16_t)port : 0;
+        found += ports[i] != 0;
+    }
+    return found;
+}
+
+int acpi_find_pm1_control_ports(const uint8_t *rsdp, uint16_t ports[2])
+{
+    ports[0] = ports[1] = 0;
+    if (!rsdp || !is_signature(rsdp, "RSD ") || !is_signature(rsdp + 4, "PTR "))
+        return 0;
+    int xsdt = rsdp[15] >= 2 && get(rsdp + 24, 8) != 0;
+    const uint8_t *sdt = (const uint8_t *)(uintptr_t)(xsdt ? get(rsdp + 24, 8) : get(rsdp + 16, 4));
+    int entry_size = xsdt ? 8 : 4;
+    if (!sdt || !is_signature(sdt, xsdt ? "XSDT" : "RSDT"))
+        return 0;
+    uint32_t length = (uint32_t)get(sdt + 4, 4);
+    for (uint32_t off = SDT_HEADER_SIZE; off + (uint32_t)entry_size <= length; off += (uint32_t)entry_size) {
+        const uint8_t *t = (const uint8_t *)(uintptr_t)get(sdt + off, entry_size);
+        if (t && is_signature(t, "FACP"))
+            return fadt_pm1_ports(t, ports);
+    }
+    return 0;
+}

@@ -27,6 +27,12 @@ size_t acpi_tables_size(const struct acpi_platform *p);
  * 16-byte aligned), whose physical address is buf_phys. Returns the offset
  * of the RSDP in buf (0), or -1 when p is unusable. */
 long acpi_build_tables(const struct acpi_platform *p, uint8_t *buf, uint64_t buf_phys);
+/* The firmware's own tables: the PM1a and PM1b control ports (I/O space)
+ * that the FADT names, found from the RSDP through the XSDT (or the RSDT
+ * of an ACPI 1.0 RSDP). Physical addresses are read as pointers (UEFI's
+ * identity map). Returns how many ports it found (0 when there is no FADT
+ * or its blocks are not in I/O space); ports[i] = 0 for a missing one. */
+int acpi_find_pm1_control_ports(const uint8_t *rsdp, uint16_t ports[2]);
 /* The ACPI checksum rule: all bytes of a table sum to 0 (mod 256). */
 uint8_t acpi_checksum(const uint8_t *bytes, size_t len);
 #endif

@@ -1,5 +1,7 @@
 /* boot/acpi_tables.c: the RSDP/XSDT/MADT set installed when firmware has none. */
 #include <string.h>
+#include <stdlib.h>
+#include <sys/mman.h>
 #include "check.h"
 #include "boot/acpi_tables.h"
 
@@ -85,4 +87,70 @@ TEST(acpi_tables_refuse_bad_input)
     CHECK_EQ(acpi_build_tables(&none, buf, 0x1000), (uint64_t)-1, "no CPUs: refused");
     struct acpi_platform many = { .nr_cpus = ACPI_MAX_CPUS + 1 };
     CHECK_EQ(acpi_build_tables(&many, buf, 0x1000), (uint64_t)-1, "too many CPUs: refused");
+}
+
+static void put_le(uint8_t *p, uint64_t v, int bytes)
+{
+    for (int i = 0; i < bytes; i++)
+        p[i] = (uint8_t)(v >> (8 * i));
+}
+
+/* A firmware-style table set: RSDP -> XSDT (or RSDT) -> [APIC, FACP],
+ * below 4 GiB so the RSDT's 32-bit entries can point at it. */
+static uint8_t *fw;
+
+static const uint8_t *firmware_tables(int revision, uint32_t pm1a, uint32_t pm1b, uint32_t fadt_length,
+                                      uint8_t x_space, uint64_t x_pm1a)
+{
+    if (!fw) {
+        fw = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_32BIT, -1, 0);
+        if (fw == MAP_FAILED)
+            abort();
+    }
+    memset(fw, 0, 1024);
+    uint8_t *rsdp = fw, *sdt = fw + 64, *madt = fw + 128, *fadt = fw + 256;
+    memcpy(rsdp, "RSD PTR ", 8);
+    rsdp[15] = (uint8_t)revision;
+    put_le(rsdp + 16, (uint64_t)(uintptr_t)sdt, 4); /* RSDT (only read for revision 0) */
+    if (revision >= 2)
+        put_le(rsdp + 24, (uint64_t)(uintptr_t)sdt, 8);
+    int entry = revision >= 2 ? 8 : 4;
+    memcpy(sdt, revision >= 2 ? "XSDT" : "RSDT", 4);
+    put_le(sdt + 4, 36 + 2 * (uint32_t)entry, 4);
+    put_le(sdt + 36, (uint64_t)(uintptr_t)madt, entry);
+    put_le(sdt + 36 + entry, (uint64_t)(uintptr_t)fadt, entry);
+    memcpy(madt, "APIC", 4);
+    put_le(madt + 4, 44, 4);
+    memcpy(fadt, "FACP", 4);
+    put_le(fadt + 4, fadt_length, 4);
+    put_le(fadt + 64, pm1a, 4);
+    put_le(fadt + 68, pm1b, 4);
+    fadt[172] = x_space;
+    put_le(fadt + 176, x_pm1a, 8);
+    return rsdp;
+}
+
+TEST(acpi_pm1_control_ports)
+{
+    uint16_t ports[2];
+    CHECK_EQ(acpi_find_pm1_control_ports(firmware_tables(2, 0x604, 0, 276, 1, 0x604), ports), 1, "QEMU q35 style");
+    CHECK(ports[0] == 0x604 && ports[1] == 0, "PM1a 0x604, no PM1b (got %#x %#x)", ports[0], ports[1]);
+    CHECK_EQ(acpi_find_pm1_control_ports(firmware_tables(0, 0xB004, 0xB104, 116, 0, 0), ports), 2,
+             "ACPI 1.0: RSDT with 32-bit entries, both blocks");
+    CHECK(ports[0] == 0xB004 && ports[1] == 0xB104, "PM1a/PM1b (got %#x %#x)", ports[0], ports[1]);
+    CHECK_EQ(acpi_find_pm1_control_ports(firmware_tables(2, 0, 0, 276, 1, 0x1804), ports), 1,
+             "only X_PM1a_CNT_BLK, in I/O space");
+    CHECK_EQ(ports[0], 0x1804, "taken from the generic address");
+    CHECK_EQ(acpi_find_pm1_control_ports(firmware_tables(2, 0, 0, 276, 0, 0xFED00004ull), ports), 0,
+             "X_PM1a_CNT_BLK in memory space: not a port");
+    CHECK_EQ(acpi_find_pm1_control_ports(firmware_tables(2, 0x12345, 0, 276, 0, 0), ports), 0,
+             "a value past 0xFFFF is no I/O port");
+    CHECK_EQ(acpi_find_pm1_control_ports(NULL, ports), 0, "no RSDP (Bochs + OVMF): nothing");
+    const uint8_t *rsdp = firmware_tables(2, 0x604, 0, 276, 0, 0);
+    memcpy(fw + 256, "XXXX", 4);
+    CHECK_EQ(acpi_find_pm1_control_ports(rsdp, ports), 0, "no FACP among the tables");
+    rsdp = firmware_tables(2, 0x604, 0, 276, 0, 0);
+    fw[0] = 'X';
+    CHECK_EQ(acpi_find_pm1_control_ports(rsdp, ports), 0, "bad RSDP signature");
+    CHECK(ports[0] == 0 && ports[1] == 0, "ports cleared");
 }
