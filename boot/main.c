@@ -110,15 +110,22 @@ static void choose_next_stage(EFI_LOADED_IMAGE *li, struct next_stage *next)
         narrow(self_path, (StrLen(self_path) + 1) * sizeof(CHAR16), self, sizeof(self));
         FreePool(self_path);
     }
+    struct next_stage from_config;
+    next_stage_default(&from_config);
+    read_config(li, &from_config);
     next_stage_default(next);
     narrow(li->LoadOptions, li->LoadOptionsSize, line, sizeof(line));
     enum parse_result r = next_stage_from_command_line(line, self[0] ? self : NULL, next);
     if (r == PARSE_ERROR)
         hv_log("load options name a next stage longer than %u characters; ignoring them", NEXT_STAGE_MAX - 1);
     if (r != PARSE_OK) {
-        next_stage_default(next);
-        read_config(li, next);
+        *next = from_config;
+        return;
     }
+    /* Load options choose the program; the hypervisor's own settings still
+     * come from the config file (e.g. init_sipi=intercept under Bochs). */
+    next->intercept_init_sipi = from_config.intercept_init_sipi;
+    next->watch_reset_port = from_config.watch_reset_port;
 }
 
 static EFI_STATUS start_next_stage(EFI_HANDLE self, EFI_LOADED_IMAGE *li, const struct next_stage *next)
@@ -204,7 +211,22 @@ static void locate_mp_services(void)
         mp = NULL;
 }
 
-static void virtualize_all_cpus(void)
+/* The firmware's FADT names the ACPI PM1 control ports through which an OS
+ * sleeps or powers off: exitvisor watches them to print its table first. */
+static void find_pm1_control_ports(struct hv_options *opt)
+{
+    static EFI_GUID acpi20 = ACPI_20_TABLE_GUID, acpi10 = ACPI_TABLE_GUID;
+    const UINT8 *rsdp = NULL;
+
+    for (UINTN i = 0; i < ST->NumberOfTableEntries; i++) {
+        EFI_GUID *g = &ST->ConfigurationTable[i].VendorGuid;
+        if (!CompareGuid(g, &acpi20) || (!rsdp && !CompareGuid(g, &acpi10)))
+            rsdp = ST->ConfigurationTable[i].VendorTable;
+    }
+    acpi_find_pm1_control_ports(rsdp, opt->pm1_control_ports);
+}
+
+static void virtualize_all_cpus(const struct next_stage *next)
 {
     UINTN nr_cpus = 1, nr_enabled = 1, bsp = 0;
     EFI_PHYSICAL_ADDRESS region = 0;
@@ -226,8 +248,11 @@ static void virtualize_all_cpus(void)
         return;
     }
     struct arena arena = { (u8 *)(UINTN)region, (u8 *)(UINTN)region + pages * PAGE_SIZE };
+    struct hv_options opt = { .intercept_init_sipi = next->intercept_init_sipi != 0,
+                              .watch_reset_port = next->watch_reset_port != 0 };
+    find_pm1_control_ports(&opt);
     const char *why = IN_RUNTIME_COPY(&hv_copy, hv_prepare)(&arena, (u32)nr_cpus, (u64)(UINTN)hv_copy.base,
-                                                          hv_copy.pages);
+                                                          hv_copy.pages, &opt);
     if (why) {
         hv_log("exitvisor " EXITVISOR_VERSION " starting on %llu CPUs", (unsigned long long)nr_cpus);
         hv_log("VMX not available: %s; starting the next stage unvirtualized", why);
@@ -260,7 +285,7 @@ static EFI_STATUS exitvisor_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
     choose_next_stage(li, &next);
     locate_mp_services();
     if (next.virtualize)
-        virtualize_all_cpus();
+        virtualize_all_cpus(&next);
     else
         hv_log("exitvisor " EXITVISOR_VERSION ": virtualize=no in %s: the next stage runs without the "
                "hypervisor (a baseline)", NEXT_STAGE_CONFIG);

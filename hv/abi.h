@@ -25,7 +25,15 @@
 #define EXV_MEMORY_CODE         1u  /* the hypervisor's image (code and its globals) */
 #define EXV_MEMORY_DATA         2u  /* VMCS, stacks, page tables, EPT, per-CPU state */
 #define EXV_MEMORY_COUNTERS     3u  /* the exit counters (inside the data range) */
-#define EXV_LEAF_HV_MAX         EXV_LEAF_HV_MEMORY
+/* CPUID.0x40000004, ECX = 0: the exits exitvisor itself caused, counted
+ * in their reasons too (so a reader can subtract them from the totals).
+ * EAX = what exitvisor watches (EXV_WATCH_* bits), EBX:ECX = those exits
+ * (hi:lo), EDX = 0. ECX = 1: EBX:ECX = their cycles (hi:lo), EAX = EDX = 0.
+ * Any other ECX: all zero. */
+#define EXV_LEAF_OWN_EXITS      0x40000004u
+#define EXV_WATCH_INIT_SIPI     (1u << 0)   /* init_sipi=intercept: APIC-page stores, x2APIC ICR, NMI kicks */
+#define EXV_WATCH_RESET_PORT    (1u << 1)   /* watch_reset_port=yes: port 0xCF9 (and 4-byte 0xCF8 accesses) */
+#define EXV_LEAF_HV_MAX         EXV_LEAF_OWN_EXITS
 #define EXV_SIGNATURE           "exitvisor\0\0\0"   /* 12 bytes, EBX, ECX, EDX */
 #define EXV_SIG_EBX             0x74697865u         /* "exit" */
 #define EXV_SIG_ECX             0x6f736976u         /* "viso" */

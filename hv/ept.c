@@ -4,8 +4,8 @@
  * guest accesses, so each page carries the memory type the MTRRs give it:
  * a 1-GiB or 2-MiB page where the MTRRs are uniform over it, else 4-KiB pages. The
  * guest's PAT still applies on top (ignore-PAT = 0), as on bare metal.
- * One page is read-only: the local APIC's, so vCPU-to-vCPU INIT/SIPI can be
- * caught at the sender (hv/ipi.c). The hypervisor's own memory (its image
+ * With init_sipi=intercept one page is read-only: the local APIC's, so
+ * vCPU-to-vCPU INIT/SIPI can be caught at the sender (hv/ipi.c). The hypervisor's own memory (its image
  * copy and every page it allocated: VMCS, stacks, tables, EPT, counters) is
  * not present at all, so no guest can read or change it.
  */
@@ -110,9 +110,10 @@ const char *ept_build_identity_map(struct hv_state *h, struct arena *a, const st
                 return "out of memory for EPT";
             for (u64 p = 0; p < 512; p++) {
                 u64 pa = base | (p << 12);
-                /* The local APIC page is read-only so that ICR writes exit
-                 * (hv/ipi.c); its memory type stays what the MTRRs say (UC). */
-                u64 access = pa == h->apic_page ? EPT_READ : EPT_RWX;
+                /* With init_sipi=intercept the local APIC page is read-only
+                 * so that ICR writes exit (hv/ipi.c); its memory type stays
+                 * what the MTRRs say (UC). */
+                u64 access = (pa == h->apic_page && h->opt.intercept_init_sipi) ? EPT_READ : EPT_RWX;
                 if (hv_memory_overlap(h, pa, PAGE_SIZE) != OUTSIDE) {
                     pt[p] = 0; /* the hypervisor's own page */
                     continue;

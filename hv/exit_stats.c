@@ -32,6 +32,14 @@ void exit_stats_add_cycles(struct exit_stats *s, u32 vcpu, u32 reason, u64 cycle
     }
 }
 
+void exit_stats_add_own(struct exit_stats *s, u32 vcpu, u64 cycles)
+{
+    if (vcpu < s->nr_vcpus) {
+        shard_add(&s->shard[vcpu].own_count, 1);
+        shard_add(&s->shard[vcpu].own_cycles, cycles);
+    }
+}
+
 static u64 sum_field(const struct exit_stats *s, size_t offset)
 {
     u64 sum = 0;
@@ -58,4 +66,14 @@ u64 exit_stats_total_count(const struct exit_stats *s)
 u64 exit_stats_total_cycles(const struct exit_stats *s)
 {
     return sum_field(s, offsetof(struct exit_stats_shard, total_cycles));
+}
+
+u64 exit_stats_own_count(const struct exit_stats *s)
+{
+    return sum_field(s, offsetof(struct exit_stats_shard, own_count));
+}
+
+u64 exit_stats_own_cycles(const struct exit_stats *s)
+{
+    return sum_field(s, offsetof(struct exit_stats_shard, own_cycles));
 }

@@ -21,6 +21,9 @@ struct exit_stats_shard {
     /* Sums over all reasons, kept by the same writer, so the total leaf
      * reads one value per vCPU instead of summing every reason. */
     u64 total_count, total_cycles;
+    /* Of these, the exits that exist only because exitvisor watches
+     * something (its own, not the guest's: hv/exit_dispatch.c decides). */
+    u64 own_count, own_cycles;
 } __attribute__((aligned(64)));
 
 struct exit_stats {
@@ -33,10 +36,14 @@ void exit_stats_reset(struct exit_stats *s, u32 nr_vcpus);
 /* Writer side: only vCPU `vcpu` may call these for its own shard. */
 void exit_stats_count(struct exit_stats *s, u32 vcpu, u32 reason);
 void exit_stats_add_cycles(struct exit_stats *s, u32 vcpu, u32 reason, u64 cycles);
+/* An exit already counted above that exitvisor itself caused. */
+void exit_stats_add_own(struct exit_stats *s, u32 vcpu, u64 cycles);
 /* Reader side: any CPU, any time. */
 u64 exit_stats_reason_count(const struct exit_stats *s, u32 reason);
 u64 exit_stats_reason_cycles(const struct exit_stats *s, u32 reason);
 u64 exit_stats_total_count(const struct exit_stats *s);
 u64 exit_stats_total_cycles(const struct exit_stats *s);
+u64 exit_stats_own_count(const struct exit_stats *s);
+u64 exit_stats_own_cycles(const struct exit_stats *s);
 
 #endif

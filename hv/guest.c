@@ -1,6 +1,5 @@
 #include "guest.h"
 #include "vmcs.h"
-#include "ipi.h"
 #include "diag.h"
 #include "arch/x86.h"
 
@@ -25,32 +24,29 @@ void guest_skip_instruction(struct vcpu *v)
     advance_rip(vmcs_read(VMCS_EXIT_INSTRUCTION_LEN));
 }
 
+/* Traps and aborts; every other exception vector below 32 is a fault. */
+#define NOT_FAULT_VECTORS \
+    ((1u << VEC_DB) | (1u << VEC_NMI) | (1u << VEC_BP) | (1u << VEC_OF) | (1u << VEC_DF) | (1u << VEC_MC))
+
 void guest_inject_exception(u32 vector, bool has_error_code, u32 error_code)
 {
     u32 info = INTR_INFO_VALID | INTR_TYPE_HW_EXCEPTION | vector;
-    if (has_error_code) {
+    /* Real mode pushes no error code, and VM entry refuses one there
+     * (unrestricted guest, CR0.PE = 0: SDM 26.2.1.3). */
+    if (has_error_code && (vmcs_read(VMCS_GUEST_CR0) & CR0_PE)) {
         info |= INTR_INFO_DELIVER_ERROR_CODE;
         vmcs_write(VMCS_ENTRY_EXCEPTION_ERROR, error_code);
     }
+    /* A CPU delivering a fault pushes RFLAGS with RF set (SDM Vol. 3A
+     * 17.3.1.1), so that the restarted instruction's breakpoint does not
+     * fire twice. Event injection pushes the RFLAGS field as it is: set RF. */
+    if (vector < 32 && !((NOT_FAULT_VECTORS >> vector) & 1))
+        vmcs_write(VMCS_GUEST_RFLAGS, vmcs_read(VMCS_GUEST_RFLAGS) | RFLAGS_RF);
     vmcs_write(VMCS_ENTRY_INTR_INFO, info);
 }
 
 void guest_inject_ud(void) { guest_inject_exception(VEC_UD, false, 0); }
 void guest_inject_gp0(void) { guest_inject_exception(VEC_GP, true, 0); }
-
-static void deliver_pending_nmi(struct vcpu *v)
-{
-    if (!v->guest_nmi_pending)
-        return;
-    /* One event per entry, and not while the guest blocks NMIs: the NMI stays
-     * pending for the next exit then. */
-    if (vmcs_read(VMCS_ENTRY_INTR_INFO) & INTR_INFO_VALID)
-        return;
-    if (vmcs_read(VMCS_GUEST_INTERRUPTIBILITY) & (INTERRUPTIBILITY_NMI | INTERRUPTIBILITY_MOV_SS))
-        return;
-    vmcs_write(VMCS_ENTRY_INTR_INFO, INTR_INFO_VALID | INTR_TYPE_NMI | VEC_NMI);
-    v->guest_nmi_pending = false;
-}
 
 u64 guest_gpr(struct vcpu *v, u32 index)
 {
@@ -70,17 +66,6 @@ void guest_set_gpr(struct vcpu *v, u32 index, u64 value)
 u32 guest_cpl(void)
 {
     return (u32)((vmcs_read(VMCS_GUEST_SS_AR) >> 5) & 3);
-}
-
-void guest_events_before_entry(struct vcpu *v)
-{
-    if (v->nmi_in_root) {
-        v->nmi_in_root = 0;
-        if (!ipi_nmi_was_kick(v))
-            v->guest_nmi_pending = true;
-    }
-    ipi_process_mailbox(v);
-    deliver_pending_nmi(v);
 }
 
 void guest_flush_tlb(struct vcpu *v)

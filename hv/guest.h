@@ -10,14 +10,11 @@ void guest_skip_instruction(struct vcpu *v);
  * report no instruction length): advance RIP by len. */
 void guest_advance_rip(u64 len);
 /* Make the guest take a hardware exception at the exiting instruction
- * (fault semantics: RIP is not advanced). */
+ * (fault semantics: RIP is not advanced, RFLAGS.RF set in the pushed image;
+ * no error code in real mode). */
 void guest_inject_exception(u32 vector, bool has_error_code, u32 error_code);
 void guest_inject_ud(void);
 void guest_inject_gp0(void);
-/* Last step before every VM entry: sort out NMIs that arrived in root mode
- * (kick or the guest's), act on posted INIT/SIPI, and inject a pending NMI
- * if the guest can take it now. */
-void guest_events_before_entry(struct vcpu *v);
 /* Guest GPR by x86 register number (0 = RAX ... 4 = RSP ... 15 = R15). */
 u64 guest_gpr(struct vcpu *v, u32 index);
 void guest_set_gpr(struct vcpu *v, u32 index, u64 value);

@@ -1,7 +1,7 @@
 /*
  * Exceptions taken in VMX root mode. Three outcomes:
  *  - NMI: it arrived while an exit was being handled. It is either a kick
- *    from another vCPU (hv/ipi.c) or the guest's; the dispatcher decides
+ *    from another vCPU (hv/ipi.c) or the guest's; hv/guest_events.c decides
  *    and re-injects the guest's before the next VM entry.
  *  - a fault of a safe_* instruction: resume at its recovery label.
  *  - anything else is a hypervisor bug: report it and stop this CPU.
@@ -12,6 +12,7 @@
 #include "arch/x86.h"
 
 extern const u64 host_fixups[]; /* (instruction, recovery) pairs, zero-terminated */
+extern const u8 vmentry_window_start[], vmentry_window_end[], vmentry_recheck[]; /* hv/vmx_entry.asm */
 
 static const char *vector_name(u64 v)
 {
@@ -28,6 +29,10 @@ void host_exception(struct host_exception_frame *f)
     if (f->vector == VEC_NMI) {
         if (v)
             v->nmi_in_root = 1;
+        /* Interrupted in the last instructions before VMRESUME: go back and
+         * look at this NMI (and the mailbox) before entering the guest. */
+        if (f->rip >= (u64)(uintptr_t)vmentry_window_start && f->rip <= (u64)(uintptr_t)vmentry_window_end)
+            f->rip = (u64)(uintptr_t)vmentry_recheck;
         return;
     }
     for (const u64 *fx = host_fixups; fx[0]; fx += 2) {

@@ -16,8 +16,10 @@ u64 hv_pages_needed(u32 nr_cpus);
  * and the image range [image_base, image_base + image_pages * 4 KiB) are
  * the hypervisor's own memory, which EPT hides from every guest. Returns
  * NULL, or why VMX cannot be used (one sentence for the console). */
-const char *hv_prepare(struct arena *a, u32 nr_cpus, u64 image_base, u64 image_pages);
-/* One line describing the VMX capabilities found. */
+const char *hv_prepare(struct arena *a, u32 nr_cpus, u64 image_base, u64 image_pages,
+                       const struct hv_options *opt);
+/* One line describing the VMX capabilities found, one saying what exitvisor
+ * watches (INIT/SIPI mode, ports) and why. */
 void hv_log_banner(void);
 /* Turn VMX on for the calling CPU and launch it so that the guest resumes
  * at guest_rip with guest_rsp and guest_rflags (boot/enter_guest.asm

@@ -1,16 +1,18 @@
 /*
- * Virtual INIT and SIPI between vCPUs.
+ * init_sipi=intercept: virtual INIT and SIPI between vCPUs.
  *
- * A real INIT cannot be used to restart a vCPU on every VMX implementation:
- * Bochs 2.7 keeps INIT pending after the INIT VM exit, so the vCPU exits
- * again on its first instruction, forever. exitvisor therefore intercepts
- * the sender's interrupt-command register (xAPIC page write-protected in
- * EPT; x2APIC ICR MSR in the MSR bitmap). An INIT or SIPI aimed at a vCPU
- * is not sent; it is posted to the target's mailbox, and the target is
- * kicked with an NMI (NMI exiting is on). The target then does in root mode
- * what the IPI would have done: INIT state, a wait for the SIPI (polling
- * its mailbox in root mode), then a real-mode start at the SIPI vector.
- * Every other IPI, and IPIs to CPUs that are not vCPUs, go out unchanged.
+ * A real INIT cannot restart a vCPU on every VMX implementation: Bochs 2.7
+ * keeps INIT pending after the INIT VM exit, so the vCPU exits again at
+ * every VM entry, forever. With init_sipi=intercept exitvisor therefore
+ * catches the sender's interrupt-command register write (xAPIC page
+ * write-protected in EPT; x2APIC ICR MSR in the MSR bitmap). An INIT or
+ * SIPI aimed at a vCPU is not sent; it is posted to the target's mailbox
+ * and the target is kicked with an NMI (NMI exiting is on in this mode).
+ * The target then does what the IPI would have done: an INIT puts it in
+ * the INIT state, halted in the guest (HLT activity, RFLAGS.IF = 0, so only
+ * the next kick wakes it: no CPU time while it waits); a SIPI to a waiting
+ * vCPU starts it in real mode at the vector. Every other IPI, and IPIs to
+ * CPUs that are not vCPUs, go out unchanged.
  */
 #ifndef EXITVISOR_IPI_H
 #define EXITVISOR_IPI_H
@@ -20,7 +22,7 @@
 /* Handle a guest's ICR write (low 32 bits, destination APIC ID). Returns
  * true when exitvisor delivered it virtually (nothing is to be sent). */
 bool ipi_intercept_icr(struct vcpu *sender, u32 icr_low, u32 dest_apic_id);
-/* At the end of every exit: act on INIT/SIPI posted to this vCPU. */
+/* Before every VM entry: act on INIT/SIPI posted to this vCPU. */
 void ipi_process_mailbox(struct vcpu *v);
 /* An NMI reached this vCPU: true if it was a kick (consumed), false if it
  * is a real NMI that belongs to the guest. */

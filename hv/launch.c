@@ -30,7 +30,8 @@ u64 hv_pages_needed(u32 nr_cpus)
            (u64)VCPU_PAGES * nr_cpus;
 }
 
-const char *hv_prepare(struct arena *a, u32 nr_cpus, u64 image_base, u64 image_pages)
+const char *hv_prepare(struct arena *a, u32 nr_cpus, u64 image_base, u64 image_pages,
+                       const struct hv_options *opt)
 {
     const char *why;
     u64 arena_base = (u64)(uintptr_t)a->next, arena_pages = (u64)(a->end - a->next) / PAGE_SIZE;
@@ -42,6 +43,7 @@ const char *hv_prepare(struct arena *a, u32 nr_cpus, u64 image_base, u64 image_p
     hv = arena_alloc_pages(a, PAGES(sizeof(struct hv_state)));
     if (!hv)
         return "out of memory for the hypervisor state";
+    hv->opt = *opt; /* before the capabilities: the controls depend on the INIT/SIPI mode */
     if ((why = vmx_read_capabilities(hv)))
         return why;
     int bad = exit_dispatch_self_check();
@@ -57,15 +59,17 @@ const char *hv_prepare(struct arena *a, u32 nr_cpus, u64 image_base, u64 image_p
     hv->io_bitmap_b = arena_alloc_pages(a, 1);
     if (!hv->vcpus || !hv->stats || !hv->msr_bitmap || !hv->io_bitmap_a || !hv->io_bitmap_b)
         return "out of memory for per-CPU state";
-    io_bitmap_init(hv->io_bitmap_a, hv->io_bitmap_b);
+    io_bitmap_init(hv->io_bitmap_a, hv->io_bitmap_b, &hv->opt);
     exit_stats_reset(hv->stats, nr_cpus);
     hv->memory[0] = (struct hv_memory_range){ image_base, image_pages, EXV_MEMORY_CODE };
     hv->memory[1] = (struct hv_memory_range){ arena_base, arena_pages, EXV_MEMORY_DATA };
     hv->memory[2] = (struct hv_memory_range){ (u64)(uintptr_t)hv->stats, PAGES(sizeof(struct exit_stats)),
                                               EXV_MEMORY_COUNTERS };
     hv->nr_memory = 3;
-    hv->leaf_env = (struct leaf_env){ hv->stats, hv->possible, &hv->nr_launched, hv->memory, hv->nr_memory };
-    msr_bitmap_init(hv->msr_bitmap);
+    hv->leaf_env = (struct leaf_env){ hv->stats, hv->possible, &hv->nr_launched, hv->memory, hv->nr_memory,
+                                      (hv->opt.intercept_init_sipi ? EXV_WATCH_INIT_SIPI : 0) |
+                                          (hv->opt.watch_reset_port ? EXV_WATCH_RESET_PORT : 0) };
+    msr_bitmap_init(hv->msr_bitmap, hv->opt.intercept_init_sipi);
     if ((why = host_tables_build_shared(hv, a)))
         return why;
     if (hv->proc2_ctls & PROC2_ENABLE_EPT) {
@@ -95,6 +99,18 @@ void hv_log_banner(void)
            hv->vmcs_revision, hv->has_ept ? "yes" : "no", hv->has_vpid ? "yes" : "no",
            hv->has_unrestricted ? "yes" : "no", hv->has_wait_for_sipi ? "yes" : "no",
            hv->true_controls ? "yes" : "no");
+    if (hv->opt.intercept_init_sipi)
+        hv_log("INIT/SIPI: init_sipi=intercept (for CPUs that keep INIT pending after an INIT VM exit, e.g. "
+               "Bochs 2.7): APIC-page stores and x2APIC ICR writes exit, NMIs kick vCPUs; these are its own exits");
+    else
+        hv_log("INIT/SIPI: init_sipi=native: INIT and SIPI reach vCPUs as the INIT and SIPI VM exits; the local "
+               "APIC is not watched");
+    if (hv->opt.watch_reset_port)
+        hv_log("watching the reset-control port 0xCF9 (watch_reset_port=yes): every 4-byte access to the PCI "
+               "configuration-address port 0xCF8 exits too");
+    if (hv->opt.pm1_control_ports[0])
+        hv_log("watching the ACPI PM1 control port 0x%x from the FADT (sleep and power-off)",
+               hv->opt.pm1_control_ports[0]);
 }
 
 bool hv_can_virtualize_aps(void)
@@ -118,6 +134,12 @@ static void record_controls(void)
     c->cr4_guest_host_mask = vmcs_read(VMCS_CR4_GUEST_HOST_MASK);
     c->entry_msr_load_count = (u32)vmcs_read(VMCS_ENTRY_MSR_LOAD_COUNT);
     c->xss_exiting_bitmap = 0; /* never written: XSAVES/XRSTORS do not exit */
+    if (hv->has_nmi_window) {
+        /* Turned on for a moment when a guest NMI waits for the guest to
+         * unblock NMIs (hv/guest_events.c): these exits can occur too. */
+        c->pin |= PIN_NMI_EXITING | PIN_VIRTUAL_NMIS;
+        c->proc |= PROC_NMI_WINDOW_EXITING;
+    }
     c->wait_for_sipi_used = hv_can_virtualize_aps();
     cpuid_ex(1, 0, &r);
     c->cpu_has_xsave = (r.ecx & CPUID1_ECX_XSAVE) != 0;
@@ -141,6 +163,7 @@ int hv_launch_cpu(u32 index, u64 guest_rip, u64 guest_rsp, u64 guest_rflags)
 
     cpuid_ex(1, 0, &r);
     v->apic_id = r.ebx >> 24;
+    v->is_bsp = (rdmsr(MSR_IA32_APIC_BASE) & APIC_BASE_BSP) != 0;
     if (why) {
         hv_log("cpu %u apic %u not virtualized: %s", index, v->apic_id, why);
         return 1;

@@ -89,6 +89,17 @@ void exv_leaf_answer(u32 leaf, u32 ecx, const struct leaf_env *env, struct cpuid
             set(out, 0, 0, 0, 0);
         }
         break;
+    case EXV_LEAF_OWN_EXITS:
+        if (ecx == 0) {
+            count = exit_stats_own_count(env->stats);
+            set(out, env->watches, (u32)(count >> 32), (u32)count, 0);
+        } else if (ecx == 1) {
+            cycles = exit_stats_own_cycles(env->stats);
+            set(out, 0, (u32)(cycles >> 32), (u32)cycles, 0);
+        } else {
+            set(out, 0, 0, 0, 0);
+        }
+        break;
     case EXV_LEAF_TOTALS:
         count = exit_stats_total_count(env->stats);
         cycles = exit_stats_total_cycles(env->stats);

@@ -21,6 +21,7 @@ struct leaf_env {
     const volatile u32 *vcpus_launched; /* changes as CPUs launch */
     const struct hv_memory_range *memory;
     u32 nr_memory;
+    u32 watches;              /* EXV_WATCH_* */
 };
 
 /* True for every leaf this file answers (the whole hypervisor range). */

@@ -3,6 +3,7 @@
 #include "fmt.h"
 #include "serial.h"
 #include "arch/x86.h"
+#include "vcpu.h"
 
 static volatile u32 log_lock;
 
@@ -19,8 +20,35 @@ static bool log_lock_acquire(void)
     return false;
 }
 
+/* The vCPU whose exit is being handled on this CPU, or NULL outside root
+ * mode (boot code runs with the firmware's GS base, which never points
+ * into the hypervisor's vCPU array). */
+static struct vcpu *vcpu_in_root(void)
+{
+    if (!hv || !hv->vcpus)
+        return NULL;
+    uintptr_t gs = (uintptr_t)current_vcpu();
+    uintptr_t first = (uintptr_t)hv->vcpus, end = (uintptr_t)(hv->vcpus + hv->nr_vcpus);
+    return gs >= first && gs < end ? (struct vcpu *)gs : NULL;
+}
+
+static void account_untimed(u64 start)
+{
+    struct vcpu *v = vcpu_in_root();
+    if (v)
+        v->untimed_cycles += rdtsc() - start;
+}
+
+void hv_log_drain(void)
+{
+    u64 start = rdtsc();
+    serial_drain();
+    account_untimed(start);
+}
+
 void hv_log(const char *fmt, ...)
 {
+    u64 start = rdtsc();
     char line[256];
     size_t n = fmt_format(line, sizeof(line), "exitvisor: ");
     va_list ap;
@@ -36,4 +64,7 @@ void hv_log(const char *fmt, ...)
     serial_write(line, n);
     if (locked)
         __atomic_store_n(&log_lock, 0, __ATOMIC_RELEASE);
+    /* Time spent on the console (waiting for the lock and the UART) is not
+     * handling the exit: the dispatcher leaves it out of the cycles. */
+    account_untimed(start);
 }

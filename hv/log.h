@@ -4,4 +4,7 @@
 #define EXITVISOR_LOG_H
 #include "types.h"
 void hv_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Wait until the UART has sent everything (before the machine ends). Time
+ * spent in either, during an exit, is booked as waiting, not handling. */
+void hv_log_drain(void);
 #endif

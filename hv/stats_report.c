@@ -22,4 +22,8 @@ void exit_stats_report(const struct exit_stats *s, report_line_fn emit, void *ct
     fmt_format(line, sizeof(line), "  total %-44s %10llu %16llu", "", (unsigned long long)total,
                (unsigned long long)cycles);
     emit(line, ctx);
+    /* After the total, so readers that stop at the total row still work. */
+    fmt_format(line, sizeof(line), "  own   %-44s %10llu %16llu", "of these, caused by exitvisor's own watches",
+               (unsigned long long)exit_stats_own_count(s), (unsigned long long)exit_stats_own_cycles(s));
+    emit(line, ctx);
 }

@@ -39,15 +39,21 @@ struct __attribute__((packed)) host_tss {
 #define IST_MC 3
 
 struct vcpu {
+    /* An NMI arrived while in root mode. First member: hv/vmx_entry.asm
+     * reads it (offset 0) in the last instructions before VMRESUME. */
+    volatile u32 nmi_in_root;
     u32 index;            /* EFI_MP_SERVICES processor number; counter shard */
     u32 apic_id;
+    bool is_bsp;          /* IA32_APIC_BASE.BSP: an INIT here resets the platform */
     struct guest_regs *regs; /* valid while an exit is being handled */
     u32 exit_reason;         /* basic reason of the exit being handled */
     u64 exit_tsc;            /* RDTSC at the top of the dispatcher */
-    volatile u32 nmi_in_root; /* an NMI arrived while in root mode */
+    u64 untimed_cycles;      /* of this exit: waiting on the serial port, not handling */
     bool guest_nmi_pending;   /* a real NMI the guest must still receive */
+    bool nmi_window_requested; /* NMI-window exiting is on for the pending NMI */
     u32 mailbox;              /* INIT/SIPI posted by other vCPUs (hv/ipi.c) */
     u32 kick_pending;         /* an NMI kick is on its way to this CPU */
+    bool waiting_for_sipi;    /* init_sipi=intercept: INIT done, halted until a SIPI */
     bool launched;
     bool sipi_entry_pending; /* started by a SIPI at CS base sipi_cs_base */
     u64 sipi_cs_base;
@@ -58,6 +64,20 @@ struct vcpu {
     u8 *ist_stacks;       /* 3 x HOST_IST_SIZE */
     u64 host_gdt[HOST_GDT_ENTRIES];
     struct host_tss tss;
+};
+
+/* What the boot code asks for (exitvisor.cfg, the firmware's FADT). */
+struct hv_options {
+    /* init_sipi=intercept: catch INIT/SIPI at the sender's ICR write and
+     * deliver them virtually (the xAPIC page is write-protected, the x2APIC
+     * ICR intercepted, vCPUs kicked with NMIs). Only for CPUs that keep INIT
+     * pending after an INIT VM exit (Bochs 2.7); otherwise INIT and SIPI
+     * reach vCPUs as the INIT and SIPI VM exits, and nothing is watched. */
+    bool intercept_init_sipi;
+    /* watch_reset_port=yes: port 0xCF9 exits, so the table is printed before
+     * a reset through it; every 4-byte access to 0xCF8 then exits too. */
+    bool watch_reset_port;
+    u16 pm1_control_ports[2]; /* FADT PM1a/PM1b control blocks (0: none) */
 };
 
 /* Everything the hypervisor keeps, allocated once before launch in
@@ -73,13 +93,15 @@ struct hv_state {
     /* VMX capabilities. */
     u32 vmcs_revision;
     bool true_controls, has_ept, has_vpid, has_unrestricted, has_wait_for_sipi, has_ept_1g;
+    bool has_nmi_window;          /* NMI exiting + virtual NMIs + NMI-window exiting allowed */
+    struct hv_options opt;
     u64 cr0_fixed0, cr0_fixed1, cr4_fixed0, cr4_fixed1;
     u32 pin_ctls, proc_ctls, proc2_ctls, exit_ctls, entry_ctls; /* adjusted to the MSRs */
     u64 cr0_mask, cr4_mask;
     /* Shared host structures. */
     u64 host_cr3;
     u64 ept_pointer;
-    u64 apic_page;                /* xAPIC MMIO page, write-protected in EPT */
+    u64 apic_page;                /* xAPIC MMIO page (write-protected in EPT with init_sipi=intercept) */
     struct hv_memory_range memory[3]; /* code, data, counters: hidden from guests by EPT */
     u32 nr_memory;
     struct leaf_env leaf_env;     /* what the CPUID leaves read; built once */
@@ -89,6 +111,8 @@ struct hv_state {
 };
 
 extern struct hv_state *hv;
+
+_Static_assert(__builtin_offsetof(struct vcpu, nmi_in_root) == 0, "hv/vmx_entry.asm reads nmi_in_root at offset 0");
 
 /* Host GS base holds the current vcpu, so root-mode code (including the NMI
  * handler) finds its CPU without a lookup. */

@@ -79,7 +79,18 @@ const char *vmx_read_capabilities(struct hv_state *h)
      * no HLT, interrupt or exception exiting; EPT + unrestricted guest so APs can
      * be restarted in real mode by INIT-SIPI-SIPI; VPID; the guest keeps
      * RDTSCP, INVPCID and XSAVES when the CPU has them. */
-    h->pin_ctls = adjust(PIN_NMI_EXITING, pin_msr); /* NMI kicks between vCPUs, hv/ipi.c */
+    /* NMIs: with virtual NMIs the CPU tracks the guest's NMI blocking, and
+     * NMI-window exiting delivers an NMI that arrived while the guest blocked
+     * them as soon as it unblocks (hv/guest_events.c). The three go together
+     * (SDM 26.2.1.1). init_sipi=intercept keeps NMI exiting on for its kicks
+     * (hv/ipi.c); otherwise NMIs go straight to the guest and the three are
+     * turned on only while an NMI that arrived in root mode waits. */
+    h->has_nmi_window = allowed(PIN_NMI_EXITING | PIN_VIRTUAL_NMIS, pin_msr) &&
+                        allowed(PROC_NMI_WINDOW_EXITING, proc_msr);
+    u32 want_pin = 0;
+    if (h->opt.intercept_init_sipi)
+        want_pin = PIN_NMI_EXITING | (h->has_nmi_window ? PIN_VIRTUAL_NMIS : 0);
+    h->pin_ctls = adjust(want_pin, pin_msr);
     h->proc_ctls = adjust(PROC_USE_MSR_BITMAPS | PROC_USE_IO_BITMAPS | (secondary ? PROC_SECONDARY_CONTROLS : 0),
                           proc_msr);
     if (h->proc_ctls & PROC_SECONDARY_CONTROLS) {

@@ -18,5 +18,7 @@
 #define ICR_TRIGGER_LEVEL (1u << 15)
 #define ICR_SHORTHAND(lo) (((lo) >> 18) & 3)
 #define ICR_SHORTHAND_NONE 0
+#define ICR_SHORTHAND_SELF 1
+#define ICR_SHORTHAND_ALL_INCLUDING_SELF 2
 #define ICR_SHORTHAND_ALL_BUT_SELF 3
 #endif

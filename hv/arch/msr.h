@@ -7,6 +7,7 @@
 #define   FEATURE_CONTROL_VMX_IN_SMX    (1ull << 1)
 #define   FEATURE_CONTROL_VMX_OUTSIDE_SMX (1ull << 2)
 #define MSR_IA32_APIC_BASE              0x01Bu
+#define   APIC_BASE_BSP                 (1ull << 8)
 #define   APIC_BASE_X2APIC              (1ull << 10)
 #define MSR_IA32_BIOS_UPDT_TRIG         0x079u
 #define MSR_IA32_BIOS_SIGN_ID           0x08Bu

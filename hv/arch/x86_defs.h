@@ -24,6 +24,7 @@
 #define CR4_PKE (1ull << 22)
 #define RFLAGS_TF (1ull << 8)
 #define RFLAGS_IF (1ull << 9)
+#define RFLAGS_RF (1ull << 16)
 
 /* CPUID feature bits exitvisor and its guests look at. */
 #define CPUID1_ECX_VMX (1u << 5)
@@ -41,6 +42,8 @@
 #define VEC_DE 0
 #define VEC_DB 1
 #define VEC_NMI 2
+#define VEC_BP 3
+#define VEC_OF 4
 #define VEC_UD 6
 #define VEC_DF 8
 #define VEC_GP 13

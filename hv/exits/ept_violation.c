@@ -1,8 +1,10 @@
 /*
  * EPT violations. The identity map grants everything except writes to the
  * local APIC page and any access to the hypervisor's own memory.
- *  - A store to the APIC: decode it, let hv/ipi.c take INIT/SIPI aimed at
- *    vCPUs, perform every other store on the real APIC, skip the instruction.
+ *  - A store to the APIC (init_sipi=intercept write-protects its page):
+ *    decode it (every MOV and XCHG form hv/insn_decode.h lists), let
+ *    hv/ipi.c take INIT/SIPI aimed at vCPUs, perform every other store on
+ *    the real APIC with the same width, skip the instruction.
  *  - An access to hypervisor memory: the guest gets #GP(0) at that
  *    instruction and nothing changes, whatever it tried.
  * Anything else is a hypervisor bug and stops the vCPU with its state shown.
@@ -57,15 +59,36 @@ static void emulate_apic_store(struct vcpu *v, u64 gpa)
         log_exit(v, "EPT violation");
         vcpu_stop(v, "store to the local APIC with an instruction exitvisor does not decode");
     }
-    u32 value = store.from_reg ? (u32)guest_gpr(v, store.reg) : store.imm;
+    u32 value = store.imm;
+    if (store.from_reg) {
+        u64 r = guest_gpr(v, store.reg);
+        value = (u32)(store.high_byte ? r >> 8 : r);
+    }
+    if (store.width == 1) {
+        /* A byte store: the APIC does what it does with one (the SDM
+         * leaves it undefined); done as the same byte store. */
+        volatile u8 *byte = (volatile u8 *)(uintptr_t)gpa;
+        u8 old = store.exchange ? *byte : 0;
+        *byte = (u8)value;
+        if (store.exchange) {
+            u64 r = guest_gpr(v, store.reg);
+            r = store.high_byte ? (r & ~0xFF00ull) | ((u64)old << 8) : (r & ~0xFFull) | old;
+            guest_set_gpr(v, store.reg, r);
+        }
+        guest_advance_rip(store.length);
+        return;
+    }
     volatile u32 *reg = (volatile u32 *)(uintptr_t)(gpa & ~3ull);
+    u32 old = store.exchange ? *reg : 0;
     bool delivered = false;
-    if ((gpa & 0xFFF) == XAPIC_ICR_LOW) {
+    if ((gpa & 0xFFF) == XAPIC_ICR_LOW && hv->opt.intercept_init_sipi) {
         u32 dest = ((volatile u32 *)(uintptr_t)(hv->apic_page + XAPIC_ICR_HIGH))[0] >> 24;
         delivered = ipi_intercept_icr(v, value, dest);
     }
     if (!delivered)
         *reg = value;
+    if (store.exchange)
+        guest_set_gpr(v, store.reg, old); /* a 32-bit register write clears bits 63:32 */
     guest_advance_rip(store.length);
 }
 

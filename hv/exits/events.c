@@ -1,14 +1,15 @@
 /*
- * Exits for events. NMIs exit (NMI exiting carries vCPU kicks, hv/ipi.c);
- * exceptions, interrupts, windows, MTF and the preemption timer are not
- * intercepted. If one of those arrives
+ * Exits for events. NMIs exit with init_sipi=intercept (NMI exiting carries
+ * vCPU kicks, hv/ipi.c) and, in either mode, while a guest NMI waits for
+ * the NMI window (hv/guest_events.c). Exceptions, interrupts, the interrupt
+ * window, MTF and the preemption timer are not intercepted. If one of those arrives
  * anyway it is logged, then either handed back to the guest unchanged or,
  * where nothing sensible can be done, the vCPU stops with its state shown.
  */
 #include "handlers.h"
 #include "../vmcs.h"
 #include "../diag.h"
-#include "../ipi.h"
+#include "../guest_events.h"
 
 #define UNEXPECTED "unexpected exit (its control is off)"
 
@@ -39,10 +40,9 @@ void handle_exception_nmi(struct vcpu *v)
 {
     u64 info = vmcs_read(VMCS_EXIT_INTR_INFO);
     if ((info & INTR_INFO_VALID) && ((info >> 8) & 7) == 2) {
-        /* NMI exiting is on so that other vCPUs can kick this one (hv/ipi.c);
-         * an NMI that was not a kick is the guest's and goes back to it. */
-        if (!ipi_nmi_was_kick(v))
-            v->guest_nmi_pending = true;
+        /* A kick from another vCPU (hv/ipi.c), or the guest's own NMI, which
+         * goes back to it before the next entry (hv/guest_events.c). */
+        guest_nmi_arrived(v);
         unblock_nmis();
         return;
     }
@@ -70,10 +70,15 @@ void handle_interrupt_window(struct vcpu *v)
     clear_proc_control(PROC_INTERRUPT_WINDOW_EXITING);
 }
 
+/* The guest unblocked NMIs: the latched NMI is injected before this entry. */
 void handle_nmi_window(struct vcpu *v)
 {
-    log_exit(v, UNEXPECTED);
-    clear_proc_control(PROC_NMI_WINDOW_EXITING);
+    if (!v->nmi_window_requested) {
+        log_exit(v, UNEXPECTED);
+        clear_proc_control(PROC_NMI_WINDOW_EXITING);
+        return;
+    }
+    guest_nmi_window_closed(v);
 }
 
 void handle_monitor_trap_flag(struct vcpu *v)

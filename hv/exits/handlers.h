@@ -11,7 +11,7 @@ void handle_cpuid(struct vcpu *v);
 /* msr.c */
 void handle_rdmsr(struct vcpu *v);
 void handle_wrmsr(struct vcpu *v);
-void msr_bitmap_init(u8 *bitmap);
+void msr_bitmap_init(u8 *bitmap, bool intercept_icr);
 /* cr.c */
 void handle_cr_access(struct vcpu *v);
 /* xsetbv.c */
@@ -36,8 +36,6 @@ void handle_vmfunc(struct vcpu *v);
 /* init_sipi.c */
 void handle_init_signal(struct vcpu *v);
 void handle_sipi(struct vcpu *v);
-/* The INIT reset itself, shared with hv/ipi.c: VMCS guest state and GPRs. */
-void vcpu_reset_to_init(struct vcpu *v, u32 activity);
 /* triple_fault.c */
 void handle_triple_fault(struct vcpu *v);
 /* cache.c */
@@ -57,9 +55,9 @@ void handle_preemption_timer(struct vcpu *v);
 void handle_entry_fail_guest_state(struct vcpu *v);
 void handle_entry_fail_msr_loading(struct vcpu *v);
 void handle_entry_fail_machine_check(struct vcpu *v);
-/* io.c: the reset and power-off ports. */
+/* io.c: the power-off ports (and the reset port when asked for). */
 void handle_io_instruction(struct vcpu *v);
-void io_bitmap_init(u8 *bitmap_a, u8 *bitmap_b);
+void io_bitmap_init(u8 *bitmap_a, u8 *bitmap_b, const struct hv_options *opt);
 /* unexpected.c: instructions and accesses whose exiting is off. */
 void handle_hlt(struct vcpu *v);
 void handle_invlpg(struct vcpu *v);

@@ -1,24 +1,26 @@
 /*
- * I/O instructions. Only the ports through which a guest resets or powers
- * off the machine exit (I/O bitmaps, io_bitmap_init): the hypervisor prints
- * its exit table before the counts are lost, then performs the access for
- * the guest. Ports: 0xCF9 (reset control), 0x8900 (Bochs' shutdown port)
- * and 0xF4 (QEMU's isa-debug-exit). Not the keyboard controller's 0x64,
- * although its command 0xFE resets too: its status is polled and the bitmap
- * cannot tell reads from writes.
- * The bitmap is consulted for every byte an access touches (SDM Vol. 3C,
- * "Instructions That Cause VM Exits Conditionally"), so each 4-byte access
- * to the PCI configuration-address port 0xCF8 spans 0xCF9 and exits as
- * well: measured, those are nearly all of a Linux boot's ~24,000 I/O
- * exits. They are performed unchanged like any other.
- * Qualification layout: SDM Vol. 3C Table 28-5.
+ * I/O instructions. Only ports through which a guest powers off the
+ * machine exit (I/O bitmaps, io_bitmap_init), so that the hypervisor can
+ * print its exit table before the counts are lost, then perform the access
+ * for the guest: 0x8900 (Bochs' shutdown port), 0xF4 (QEMU's
+ * isa-debug-exit) and the ACPI PM1 control ports the firmware's FADT names
+ * (sleep and soft-off). No hot path shares them.
+ * The reset-control port 0xCF9 only with watch_reset_port=yes: the bitmap
+ * is consulted for every byte an access touches (SDM Vol. 3C, "Instructions
+ * That Cause VM Exits Conditionally"), so each 4-byte access to the PCI
+ * configuration-address port 0xCF8 spans 0xCF9 and exits as well: 24,439
+ * extra exits in a 2-vCPU Linux boot (README). A reset through 0xCF9 is
+ * otherwise not seen; a triple fault and an INIT to the boot CPU still are.
+ * Not the keyboard controller's 0x64 either: its status is polled and the
+ * bitmap cannot tell reads from writes.
+ * Every I/O exit is one exitvisor caused (hv/exit_dispatch.c counts them as
+ * its own). Qualification layout: SDM Vol. 3C Table 28-5.
  */
 #include "handlers.h"
 #include "../guest.h"
 #include "../vmcs.h"
 #include "../diag.h"
 #include "../log.h"
-#include "../serial.h"
 
 #define IO_QUAL_SIZE(q) (((q) & 7) + 1) /* 1, 2 or 4 bytes; the SDM defines no other */
 #define IO_QUAL_IN (1u << 3)
@@ -29,23 +31,44 @@
 #define PORT_BOCHS_SHUTDOWN 0x8900
 #define PORT_QEMU_DEBUG_EXIT 0xF4
 
-static const u16 watched_ports[] = { PORT_RESET_CONTROL, PORT_BOCHS_SHUTDOWN, PORT_QEMU_DEBUG_EXIT };
+#define PM1_CNT_SLP_EN (1u << 13)
 
-void io_bitmap_init(u8 *bitmap_a, u8 *bitmap_b)
+static void watch(u8 *bitmap_a, u8 *bitmap_b, u16 port)
 {
-    for (u32 i = 0; i < ARRAY_LEN(watched_ports); i++) {
-        u16 port = watched_ports[i];
-        u8 *bitmap = port < 0x8000 ? bitmap_a : bitmap_b;
-        u16 bit = port & 0x7FFF;
-        bitmap[bit / 8] |= (u8)(1u << (bit % 8));
+    u8 *bitmap = port < 0x8000 ? bitmap_a : bitmap_b;
+    u16 bit = port & 0x7FFF;
+    bitmap[bit / 8] |= (u8)(1u << (bit % 8));
+}
+
+void io_bitmap_init(u8 *bitmap_a, u8 *bitmap_b, const struct hv_options *opt)
+{
+    watch(bitmap_a, bitmap_b, PORT_BOCHS_SHUTDOWN);
+    watch(bitmap_a, bitmap_b, PORT_QEMU_DEBUG_EXIT);
+    if (opt->watch_reset_port)
+        watch(bitmap_a, bitmap_b, PORT_RESET_CONTROL);
+    for (u32 i = 0; i < ARRAY_LEN(opt->pm1_control_ports); i++) {
+        u16 port = opt->pm1_control_ports[i];
+        if (port && port < 0xFFFF) {
+            watch(bitmap_a, bitmap_b, port); /* a 16-bit register: SLP_EN is in its high byte */
+            watch(bitmap_a, bitmap_b, (u16)(port + 1));
+        }
     }
 }
 
-/* Does this OUT end the machine (reset or power-off)? */
-static bool ends_the_machine(u16 port, u32 value)
+/* Does this OUT end the machine (reset, power-off or sleep)? */
+static bool ends_the_machine(u16 port, u32 value, u32 size)
 {
+    for (u32 i = 0; i < ARRAY_LEN(hv->opt.pm1_control_ports); i++) {
+        u16 pm1 = hv->opt.pm1_control_ports[i];
+        if (!pm1)
+            continue;
+        if (port == pm1 && size >= 2)
+            return (value & PM1_CNT_SLP_EN) != 0;
+        if (port == pm1 + 1)
+            return (value & (PM1_CNT_SLP_EN >> 8)) != 0;
+    }
     switch (port) {
-    case PORT_RESET_CONTROL: return (value & 0x04) != 0;  /* RST_CPU */
+    case PORT_RESET_CONTROL: return hv->opt.watch_reset_port && (value & 0x04) != 0; /* RST_CPU */
     case PORT_BOCHS_SHUTDOWN: return (value & 0xFF) == 'S'; /* first byte of "Shutdown" */
     case PORT_QEMU_DEBUG_EXIT: return true;
     default: return false;
@@ -77,11 +100,11 @@ void handle_io_instruction(struct vcpu *v)
         v->regs->rax = rax;
     } else {
         u32 value = (u32)v->regs->rax & (size == 4 ? 0xFFFFFFFFu : (1u << (8 * size)) - 1);
-        if (ends_the_machine(port, value)) {
+        if (ends_the_machine(port, value, size)) {
             hv_log("cpu %u the guest resets or powers off the machine (OUT 0x%x to port 0x%x); exit table:",
                    v->index, value, port);
             print_exit_table(v);
-            serial_drain();
+            hv_log_drain();
         }
         if (size == 1)
             outb(port, (u8)value);

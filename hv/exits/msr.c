@@ -1,9 +1,9 @@
 /*
  * RDMSR/WRMSR. The MSR bitmap lets every MSR in the two bitmap ranges go
  * straight to the hardware except those that would reveal or change VMX:
- * IA32_FEATURE_CONTROL and the IA32_VMX_* capability MSRs, plus writes of
- * the x2APIC ICR, so INIT/SIPI between vCPUs can be delivered virtually
- * (hv/ipi.c). MSRs outside the
+ * IA32_FEATURE_CONTROL and the IA32_VMX_* capability MSRs, plus, with
+ * init_sipi=intercept only, the x2APIC ICR, so INIT/SIPI between vCPUs can
+ * be delivered virtually (hv/ipi.c). MSRs outside the
  * bitmap ranges always exit; they are passed through, and a #GP the real
  * access raises is given to the guest, as the hardware would.
  */
@@ -22,10 +22,11 @@ static void intercept(u8 *bitmap, u32 msr)
     bitmap[2048 + base + bit / 8] |= (u8)(1u << (bit % 8)); /* writes */
 }
 
-void msr_bitmap_init(u8 *bitmap)
+void msr_bitmap_init(u8 *bitmap, bool intercept_icr)
 {
     intercept(bitmap, MSR_IA32_FEATURE_CONTROL);
-    intercept(bitmap, MSR_X2APIC_ICR); /* INIT/SIPI between vCPUs, hv/ipi.c */
+    if (intercept_icr)
+        intercept(bitmap, MSR_X2APIC_ICR); /* INIT/SIPI between vCPUs, hv/ipi.c */
     for (u32 msr = MSR_IA32_VMX_FIRST; msr <= MSR_IA32_VMX_LAST; msr++)
         intercept(bitmap, msr);
 }
@@ -63,7 +64,7 @@ void handle_wrmsr(struct vcpu *v)
 
     /* IA32_FEATURE_CONTROL is locked (exitvisor locked it if firmware had
      * not): a write faults on hardware. The VMX MSRs are read-only. */
-    if (msr == MSR_X2APIC_ICR && ipi_intercept_icr(v, (u32)value, (u32)(value >> 32))) {
+    if (msr == MSR_X2APIC_ICR && hv->opt.intercept_init_sipi && ipi_intercept_icr(v, (u32)value, (u32)(value >> 32))) {
         guest_skip_instruction(v);
         return;
     }

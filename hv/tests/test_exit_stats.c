@@ -221,3 +221,17 @@ TEST(stats_totals_match_reasons)
     CHECK_EQ(exit_stats_total_cycles(&st), want_cycles, "total cycles = in-range updates");
     CHECK_EQ(exit_stats_total_cycles(&st), sum_cycles, "total cycles = sum over reasons");
 }
+
+TEST(stats_own_exits)
+{
+    static struct exit_stats st;
+    exit_stats_reset(&st, 2);
+    exit_stats_add_own(&st, 0, 100);
+    exit_stats_add_own(&st, 1, 0xFFFFFFFFull);
+    exit_stats_add_own(&st, 1, 1);
+    exit_stats_add_own(&st, 2, 7);            /* past nr_vcpus: ignored */
+    exit_stats_add_own(&st, 0xFFFFFFFFu, 7);  /* nonsense vCPU: ignored */
+    CHECK_EQ(exit_stats_own_count(&st), 3, "three own exits, summed over shards");
+    CHECK_EQ(exit_stats_own_cycles(&st), 0x100000064ull, "their cycles, past 32 bits");
+    CHECK_EQ(exit_stats_total_count(&st), 0, "the own tally does not count an exit a second time");
+}

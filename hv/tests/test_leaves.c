@@ -149,7 +149,7 @@ TEST(leaf_signature)
         memcpy(sig + 8, &r.edx, 4);
         CHECK(memcmp(sig, "exitvisor\0\0\0", 12) == 0, "EBX:ECX:EDX spell \"exitvisor\" + 3 NULs (ecx=%#x), got \"%.12s\"",
               ecxs[i], sig);
-        CHECK_EQ(r.eax, 0x40000003u, "EAX = highest hypervisor leaf (ecx=%#x)", ecxs[i]);
+        CHECK_EQ(r.eax, 0x40000004u, "EAX = highest hypervisor leaf (ecx=%#x)", ecxs[i]);
     }
     CHECK(memcmp(EXV_SIGNATURE, "exitvisor\0\0\0", 12) == 0, "EXV_SIGNATURE");
 }
@@ -316,7 +316,7 @@ TEST(leaf_reserved_range_is_zero)
 {
     setup();
     struct cpuid_regs zero = { 0, 0, 0, 0 };
-    const u32 edge[] = { 0x40000004u, 0x40000005u, 0x400000FFu, 0x40000100u, 0x40001000u, 0x41000000u,
+    const u32 edge[] = { 0x40000005u, 0x400000FFu, 0x40000100u, 0x40001000u, 0x41000000u,
                          0x4FFFFFF0u, 0x4FFFFFFAu, 0x4FFFFFFBu };
     for (size_t i = 0; i < sizeof(edge) / sizeof(edge[0]); i++) {
         CHECK_REGS(ask(edge[i], 0), zero, "reserved leaf %#x ecx=0", edge[i]);
@@ -326,7 +326,7 @@ TEST(leaf_reserved_range_is_zero)
     u64 seed = 42;
     int bad = 0;
     for (int i = 0; i < 5000; i++) {
-        u32 leaf = 0x40000004u + (u32)(test_rand64(&seed) % (0x4FFFFFFBu - 0x40000004u + 1));
+        u32 leaf = 0x40000005u + (u32)(test_rand64(&seed) % (0x4FFFFFFBu - 0x40000005u + 1));
         u32 ecx = (u32)test_rand64(&seed);
         struct cpuid_regs g = ask(leaf, ecx);
         if (!same(g, zero) && bad++ < 5)
@@ -352,5 +352,35 @@ TEST(leaf_hv_memory)
               past[i]);
     }
     exv_leaf_answer(0x40000000u, 0, &env, &r);
-    CHECK_EQ(r.eax, 0x40000003u, "0x40000000 announces 0x40000003 as the highest hypervisor leaf");
+    CHECK_EQ(r.eax, 0x40000004u, "0x40000000 announces 0x40000004 as the highest hypervisor leaf");
+}
+
+TEST(leaf_own_exits)
+{
+    setup();
+    static struct exit_stats own;
+    exit_stats_reset(&own, 2);
+    exit_stats_count(&own, 0, 48);
+    exit_stats_add_cycles(&own, 0, 48, 500);
+    exit_stats_add_own(&own, 0, 500);
+    exit_stats_count(&own, 1, 10);
+    exit_stats_add_cycles(&own, 1, 10, 200);
+    for (int i = 0; i < 3; i++)
+        exit_stats_add_own(&own, 1, 0x100000000ull); /* cycles past 2^32: the high half in EBX */
+    struct leaf_env e = env;
+    e.stats = &own;
+    e.watches = EXV_WATCH_INIT_SIPI;
+    struct cpuid_regs r;
+    exv_leaf_answer(0x40000004u, 0, &e, &r);
+    CHECK(r.eax == EXV_WATCH_INIT_SIPI && r.ebx == 0 && r.ecx == 4 && r.edx == 0,
+          "ECX=0: what is watched, 4 own exits (got %#x %#x %#x %#x)", r.eax, r.ebx, r.ecx, r.edx);
+    exv_leaf_answer(0x40000004u, 1, &e, &r);
+    CHECK(r.eax == 0 && r.ebx == 3 && r.ecx == 500 && r.edx == 0, "ECX=1: own cycles hi:lo (got %#x %#x %#x %#x)",
+          r.eax, r.ebx, r.ecx, r.edx);
+    exv_leaf_answer(0x40000004u, 2, &e, &r);
+    CHECK(r.eax == 0 && r.ebx == 0 && r.ecx == 0 && r.edx == 0, "ECX=2: zeros");
+    e.watches = 0;
+    exv_leaf_answer(0x40000004u, 0, &e, &r);
+    CHECK(r.eax == 0 && r.ecx == 4, "nothing watched: EAX = 0, the count stays");
+    CHECK_EQ(exit_stats_total_count(&own), 2, "own exits are counted in their reasons, not on top");
 }

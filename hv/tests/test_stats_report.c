@@ -23,15 +23,19 @@ TEST(stats_report_lines)
     exit_stats_add_cycles(&st, 0, 10, 600);
     exit_stats_count(&st, 1, 48);
     exit_stats_add_cycles(&st, 1, 48, 2000);
+    exit_stats_add_own(&st, 1, 2000);
     lines = 0;
     exit_stats_report(&st, collect, NULL);
-    CHECK_EQ(lines, 4, "header, two reasons, total");
+    CHECK_EQ(lines, 5, "header, two reasons, total, own");
     CHECK_STREQ(out[0], "exit table: 4 exits, 2600 cycles, 2 vCPUs", "header");
     CHECK(!strncmp(out[1], "  10  CPUID ", 12), "CPUID row first (by number): '%s'", out[1]);
     CHECK(strstr(out[1], "            3              600") != NULL, "CPUID count and cycles: '%s'", out[1]);
     CHECK(!strncmp(out[2], "  48  EPT violation ", 20), "EPT row: '%s'", out[2]);
     CHECK(!strncmp(out[3], "  total ", 8) && strstr(out[3], " 4 ") && strstr(out[3], " 2600"), "total row: '%s'",
           out[3]);
+    CHECK(!strncmp(out[4], "  own   of these, caused by exitvisor's own watches ", 52) && strstr(out[4], " 1 ") &&
+              strstr(out[4], " 2000"),
+          "own row after the total: '%s'", out[4]);
 }
 
 TEST(stats_report_empty)
@@ -40,5 +44,5 @@ TEST(stats_report_empty)
     exit_stats_reset(&st, 1);
     lines = 0;
     exit_stats_report(&st, collect, NULL);
-    CHECK_EQ(lines, 2, "no rows when nothing exited: header and total only");
+    CHECK_EQ(lines, 3, "no rows when nothing exited: header, total and own only");
 }

@@ -271,6 +271,8 @@ void vcpu_dump_state(struct vcpu *v) { (void)v; }
 
 void serial_drain(void) {}
 
+void hv_log_drain(void) {}
+
 void log_exit(struct vcpu *v, const char *what)
 {
     (void)v;

@@ -3,7 +3,7 @@
  * handler (every file in hv/exits/, with the real hv/guest.c), on random exit reasons,
  * qualifications and guest state, over fake_hw.h's fake VMCS and hardware.
  *
- * fuzz-sources: hv/exit_dispatch.c hv/exits/[a-z]*.c hv/guest.c hv/leaves.c hv/exit_stats.c hv/exit_names.c hv/exit_possible.c hv/insn_decode.c hv/stats_report.c hv/fmt.c hv/tests/fuzz/fake_hw.c
+ * fuzz-sources: hv/exit_dispatch.c hv/exits/[a-z]*.c hv/guest.c hv/guest_events.c hv/init_state.c hv/platform.c hv/leaves.c hv/exit_stats.c hv/exit_names.c hv/exit_possible.c hv/insn_decode.c hv/stats_report.c hv/fmt.c hv/tests/fuzz/fake_hw.c
  * fuzz-cflags: -include hv/tests/fuzz/fake_hw.h
  * fuzz-max-len: 2048
  *
@@ -22,8 +22,10 @@
  *              reason: the vCPU stops, no counter, no VMWRITE, no GPR change.
  *   outcome    at most one RIP write and one VM-entry event; never a skipped
  *              instruction together with an injected exception; an injected
- *              exception leaves the GPRs alone; guest_events_before_entry ran
- *              once (unless stopped).
+ *              exception leaves the GPRs alone and, unless reflected, sets
+ *              RFLAGS.RF (#GP and #UD are faults); #GP(0) has no error code
+ *              in real mode; guest_events_before_entry looked at the mailbox
+ *              once with init_sipi=intercept, never with native (unless stopped).
  *   VMX instructions and GETSEC: #UD, nothing else changes.
  *   VMCALL     RAX = 0 for PING and PRINT_STATS at CPL 0, else all ones; RIP
  *              skipped; PRINT_STATS logs the exit table (a header, a line
@@ -38,9 +40,11 @@
  *              no bit outside fixed-1; the CR4 read shadow never shows VMXE or
  *              SMXE; a refused write (#GP) changes no control register.
  *   EPT        an access to hypervisor memory is #GP(0) and writes nothing; a
- *              store to the APIC page writes exactly the decoded value to the
- *              decoded register offset (or hands the ICR to hv/ipi.c) and
- *              advances RIP by the decoded length; no other byte changes.
+ *              store to the APIC page writes exactly the decoded value, 4 or
+ *              1 bytes, at the decoded offset (or, with init_sipi=intercept,
+ *              hands the ICR to hv/ipi.c), gives XCHG's register the old
+ *              value and advances RIP by the decoded length; no other byte
+ *              of the page changes.
  *   triple fault   logged with the exit table, platform reset attempted, stop.
  *   exception/NMI  a reflected event is the exit's event, never more.
  */
@@ -61,7 +65,10 @@ int exit_dispatch_self_check(void);
 #define MAX_VCPUS 4
 #define MAX_EXITS 24
 #define UD_INFO (INTR_INFO_VALID | INTR_TYPE_HW_EXCEPTION | 6u)
-#define GP0_INFO (INTR_INFO_VALID | INTR_TYPE_HW_EXCEPTION | INTR_INFO_DELIVER_ERROR_CODE | 13u)
+/* #GP(0) as injected: no error code in real mode (guest CR0.PE = 0). */
+#define GP0_INFO                                                                                                 \
+    (INTR_INFO_VALID | INTR_TYPE_HW_EXCEPTION | 13u |                                                            \
+     ((fake_vmcs_get(VMCS_GUEST_CR0) & CR0_PE) ? INTR_INFO_DELIVER_ERROR_CODE : 0))
 
 static struct hv_state state;
 static struct exit_stats stats;
@@ -124,6 +131,10 @@ static void setup(struct fin *f)
     state.cr4_fixed1 = ((sel & 8) ? 0x3767FFull : fin_u64(f)) | state.cr4_fixed0;
     state.proc2_ctls = fin_u32(f);
     state.has_wait_for_sipi = sel & 16;
+    state.opt.intercept_init_sipi = (sel & 32) != 0;
+    state.opt.watch_reset_port = (sel & 64) != 0;
+    state.has_nmi_window = (sel & 128) != 0;
+    state.pin_ctls = state.opt.intercept_init_sipi ? PIN_NMI_EXITING : 0;
     state.cr0_mask = fin_u64(f);
     state.cr4_mask = fin_u64(f) | CR4_VMXE | CR4_SMXE;
     state.apic_page = (u64)(uintptr_t)apic_buf;
@@ -275,8 +286,15 @@ static void one_exit(struct fin *f, jmp_buf *stop)
         FUZZ_CHECK(memcmp(&regs, &before, sizeof(regs)) == 0, "reason %u: exception injected and GPRs changed",
                    basic);
     if (!stopped)
-        FUZZ_CHECK(fake.mailbox_calls == 1, "guest_events_before_entry: mailbox checked %u times",
-                   fake.mailbox_calls);
+        FUZZ_CHECK(fake.mailbox_calls == (state.opt.intercept_init_sipi ? 1u : 0u),
+                   "guest_events_before_entry: mailbox checked %u times (init_sipi=%s)", fake.mailbox_calls,
+                   state.opt.intercept_init_sipi ? "intercept" : "native");
+    if (exception && basic != EXIT_REASON_EXCEPTION_NMI && ((entry & 0xFF) == 13 || (entry & 0xFF) == 6)) {
+        /* A fault is delivered with RFLAGS.RF set in the pushed image. */
+        u64 rflags = 0;
+        FUZZ_CHECK(fake_vmcs_written(VMCS_GUEST_RFLAGS, &rflags) >= 1 && (rflags & RFLAGS_RF),
+                   "fault 0x%llx injected without RFLAGS.RF", (unsigned long long)entry);
+    }
     u32 cpl = (u32)(fake_vmcs_get(VMCS_GUEST_SS_AR) >> 5) & 3;
 
     /* ---- per reason ---- */
@@ -294,10 +312,10 @@ static void one_exit(struct fin *f, jmp_buf *stop)
         FUZZ_CHECK(regs.rax == want, "VMCALL rax 0x%llx at CPL %u: 0x%llx", (unsigned long long)before.rax, cpl,
                    (unsigned long long)regs.rax);
         /* The exit table (hv/stats_report.h): a header, one line per reason
-         * with a nonzero count, a total; nothing printed otherwise. */
+         * with a nonzero count, a total, exitvisor's own; nothing printed otherwise. */
         u32 lines = 0;
         if (cpl == 0 && before.rax == EXV_VMCALL_PRINT_STATS) {
-            lines = 2;
+            lines = 3;
             for (u32 k = 0; k < EXIT_REASON_COUNT; k++)
                 lines += exit_stats_reason_count(&stats, k) != 0;
         }
@@ -420,16 +438,40 @@ static void one_exit(struct fin *f, jmp_buf *stop)
                    "APIC store: RIP 0x%llx -> 0x%llx, length %u", (unsigned long long)rip,
                    (unsigned long long)new_rip, st.length);
         u64 src = st.reg == 4 ? fake_vmcs_get(VMCS_GUEST_RSP) : ((u64 *)&before)[st.reg];
-        u32 value = st.from_reg ? (u32)src : st.imm;
-        u32 off = (u32)(gpa & 0xFFC);
-        bool delivered = (gpa & 0xFFF) == 0x300 && fake.ipi_delivers;
-        if ((gpa & 0xFFF) == 0x300)
-            FUZZ_CHECK(fake.ipi_calls == 1 && fake.ipi_low == value, "ICR store not offered to hv/ipi.c");
-        if (!delivered) {
-            u32 got;
-            memcpy(&got, apic_buf + off, 4);
-            FUZZ_CHECK(got == value, "APIC offset 0x%x: wrote 0x%x, want 0x%x", off, got, value);
-            memcpy(apic_buf + off, apic_before + off, 4);
+        u32 value = st.from_reg ? (u32)(st.high_byte ? src >> 8 : src) : st.imm;
+        u64 now = st.reg == 4 ? fake_vmcs_get(VMCS_GUEST_RSP) : ((u64 *)&regs)[st.reg];
+        if (st.width == 1) {
+            /* The same byte store; XCHG puts the old byte into the register's byte. */
+            u32 b = (u32)(gpa & 0xFFF);
+            FUZZ_CHECK(apic_buf[b] == (u8)value, "APIC byte 0x%x: wrote 0x%x, want 0x%x", b, apic_buf[b],
+                       (u8)value);
+            if (st.exchange) {
+                u32 shift = st.high_byte ? 8 : 0;
+                u64 want = (src & ~(0xFFull << shift)) | ((u64)apic_before[b] << shift);
+                FUZZ_CHECK(now == want, "XCHG byte: register 0x%llx, want 0x%llx", (unsigned long long)now,
+                           (unsigned long long)want);
+            }
+            FUZZ_CHECK(fake.ipi_calls == 0, "a byte store went to hv/ipi.c");
+            apic_buf[b] = apic_before[b];
+        } else {
+            u32 off = (u32)(gpa & 0xFFC);
+            bool icr = (gpa & 0xFFF) == 0x300 && state.opt.intercept_init_sipi;
+            bool delivered = icr && fake.ipi_delivers;
+            FUZZ_CHECK(fake.ipi_calls == (icr ? 1u : 0u) && (!icr || fake.ipi_low == value),
+                       "ICR store offered to hv/ipi.c %u times (init_sipi=%s)", fake.ipi_calls,
+                       state.opt.intercept_init_sipi ? "intercept" : "native");
+            if (!delivered) {
+                u32 got;
+                memcpy(&got, apic_buf + off, 4);
+                FUZZ_CHECK(got == value, "APIC offset 0x%x: wrote 0x%x, want 0x%x", off, got, value);
+                memcpy(apic_buf + off, apic_before + off, 4);
+            }
+            if (st.exchange) {
+                u32 old;
+                memcpy(&old, apic_before + off, 4);
+                FUZZ_CHECK(now == old, "XCHG: register 0x%llx, want the old 0x%x zero-extended",
+                           (unsigned long long)now, old);
+            }
         }
         FUZZ_CHECK(memcmp(apic_before, apic_buf, sizeof(apic_buf)) == 0, "APIC store wrote outside its register");
         memcpy(apic_buf, apic_before, sizeof(apic_buf));

@@ -45,13 +45,14 @@ struct want { u32 eax, ebx, ecx, edx; };
 
 /* Sums over the shards in use, recomputed once per input from the arrays
  * (not through exit_stats.c's readers). */
-static u64 ref_count[EXIT_REASON_COUNT], ref_cycles[EXIT_REASON_COUNT], ref_tcount, ref_tcycles;
+static u64 ref_count[EXIT_REASON_COUNT], ref_cycles[EXIT_REASON_COUNT], ref_tcount, ref_tcycles, ref_own, ref_own_cycles;
+static u32 watches;
 
 static void recompute(void)
 {
     memset(ref_count, 0, sizeof(ref_count));
     memset(ref_cycles, 0, sizeof(ref_cycles));
-    ref_tcount = ref_tcycles = 0;
+    ref_tcount = ref_tcycles = ref_own = ref_own_cycles = 0;
     for (u32 v = 0; v < stats.nr_vcpus; v++) {
         for (u32 r = 0; r < EXIT_REASON_COUNT; r++) {
             ref_count[r] += stats.shard[v].count[r];
@@ -59,6 +60,8 @@ static void recompute(void)
         }
         ref_tcount += stats.shard[v].total_count;
         ref_tcycles += stats.shard[v].total_cycles;
+        ref_own += stats.shard[v].own_count;
+        ref_own_cycles += stats.shard[v].own_cycles;
     }
 }
 
@@ -71,7 +74,7 @@ static struct want expected(u32 leaf, u32 ecx, u32 nr_ranges)
     switch (leaf) {
     case 0x40000000u: {
         static const char sig[12] = { 'e', 'x', 'i', 't', 'v', 'i', 's', 'o', 'r', 0, 0, 0 };
-        w.eax = 0x40000003u; /* highest hypervisor leaf */
+        w.eax = 0x40000004u; /* highest hypervisor leaf */
         memcpy(&w.ebx, sig, 4);
         memcpy(&w.ecx, sig + 4, 4);
         memcpy(&w.edx, sig + 8, 4);
@@ -98,6 +101,12 @@ static struct want expected(u32 leaf, u32 ecx, u32 nr_ranges)
             w.ecx = (u32)ranges[ecx].pages;
             w.edx = ranges[ecx].kind;
         }
+        return w;
+    case 0x40000004u:
+        v = ecx == 0 ? ref_own : ecx == 1 ? ref_own_cycles : 0;
+        w.eax = ecx == 0 ? watches : 0;
+        w.ebx = (u32)(v >> 32);
+        w.ecx = (u32)v;
         return w;
     case 0x4FFFFFFFu:
         w.eax = (u32)ref_tcount;
@@ -228,8 +237,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             switch (what & 3) {
             case 0: stats.shard[v].count[r] = value; break;
             case 1: stats.shard[v].cycles[r] = value; break;
-            case 2: stats.shard[v].total_count = value; break;
-            default: stats.shard[v].total_cycles = value; break;
+            case 2: stats.shard[v].total_count = value; stats.shard[v].own_count = value / 3; break;
+            default: stats.shard[v].total_cycles = value; stats.shard[v].own_cycles = value >> 1; break;
             }
         }
     }
@@ -247,8 +256,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         ranges[i].kind = fin_u8(&f) % 5;
     }
     launched = fin_u32(&f);
+    watches = fin_u8(&f) & 3;
     const struct leaf_env env = { .stats = &stats, .possible = possible, .vcpus_launched = &launched,
-                                  .memory = ranges, .nr_memory = nr_ranges };
+                                  .memory = ranges, .nr_memory = nr_ranges, .watches = watches };
     recompute();
 
     /* The sweep: every stat leaf for every reason and the total selector,
@@ -265,6 +275,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         query(&env, 0x40000003u, n, nr_ranges);
     query(&env, 0x40000000u, 0, nr_ranges);
     query(&env, 0x40000001u, 0, nr_ranges);
+    for (u32 n = 0; n < 3; n++)
+        query(&env, 0x40000004u, n, nr_ranges);
+    query(&env, 0x40000004u, 0xFFFFFFFFu, nr_ranges);
 
     /* Random queries with the rest of the input (at most MAX_QUERIES). */
     for (u32 q = 0; q < MAX_QUERIES && !fin_done(&f); q++) {

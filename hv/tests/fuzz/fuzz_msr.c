@@ -40,7 +40,7 @@
 #define GP0_INFO (INTR_INFO_VALID | INTR_TYPE_HW_EXCEPTION | INTR_INFO_DELIVER_ERROR_CODE | 13u)
 
 static bool is_vmx_msr(u32 m) { return m >= 0x480 && m <= 0x492; }
-static bool protected_msr(u32 m) { return m == 0x3A || m == 0x830 || is_vmx_msr(m); }
+static bool protected_msr(u32 m, bool intercept) { return m == 0x3A || (m == 0x830 && intercept) || is_vmx_msr(m); }
 
 static bool bitmap_bit(const u8 *bm, u32 base, u32 msr)
 {
@@ -48,20 +48,26 @@ static bool bitmap_bit(const u8 *bm, u32 base, u32 msr)
     return (bm[base + bit / 8] >> (bit % 8)) & 1;
 }
 
+static struct hv_state state; /* hv->opt: the INIT/SIPI mode */
+
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     (void)argc;
     (void)argv;
-    u8 *bm = calloc(1, 4096);
-    msr_bitmap_init(bm);
-    for (u32 i = 0; i < 0x2000; i++) {
-        u32 lo = i, hi = 0xC0000000u + i;
-        FUZZ_CHECK(bitmap_bit(bm, 0, lo) == protected_msr(lo), "bitmap: read of MSR 0x%x", lo);
-        FUZZ_CHECK(bitmap_bit(bm, 2048, lo) == protected_msr(lo), "bitmap: write of MSR 0x%x", lo);
-        FUZZ_CHECK(!bitmap_bit(bm, 1024, hi), "bitmap: read of MSR 0x%x", hi);
-        FUZZ_CHECK(!bitmap_bit(bm, 3072, hi), "bitmap: write of MSR 0x%x", hi);
+    for (int intercept = 0; intercept < 2; intercept++) {
+        /* init_sipi=intercept adds the x2APIC ICR, and nothing else. */
+        u8 *bm = calloc(1, 4096);
+        msr_bitmap_init(bm, intercept);
+        for (u32 i = 0; i < 0x2000; i++) {
+            u32 lo = i, hi = 0xC0000000u + i;
+            FUZZ_CHECK(bitmap_bit(bm, 0, lo) == protected_msr(lo, intercept), "bitmap: read of MSR 0x%x", lo);
+            FUZZ_CHECK(bitmap_bit(bm, 2048, lo) == protected_msr(lo, intercept), "bitmap: write of MSR 0x%x", lo);
+            FUZZ_CHECK(!bitmap_bit(bm, 1024, hi), "bitmap: read of MSR 0x%x", hi);
+            FUZZ_CHECK(!bitmap_bit(bm, 3072, hi), "bitmap: write of MSR 0x%x", hi);
+        }
+        free(bm);
     }
-    free(bm);
+    hv = &state;
     return 0;
 }
 
@@ -97,10 +103,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         fake_begin_exit(&f);
         fake.msr_fault = sel & 4;
         fake.ipi_delivers = sel & 8;
+        state.opt.intercept_init_sipi = (sel & 16) != 0;
         fake.msr_value = fin_edgy_u64(&f);
         u64 rip = fin_u64(&f);
         fake_vmcs_set(VMCS_GUEST_RIP, rip);
         fake_vmcs_set(VMCS_EXIT_INSTRUCTION_LEN, 2);
+        fake_vmcs_set(VMCS_GUEST_CR0, CR0_PE | CR0_PG); /* protected mode: #GP(0) has its error code */
         fake_vmcs_set(VMCS_GUEST_INTERRUPTIBILITY, fin_u8(&f) & 0xF);
 
         struct vcpu v;
@@ -161,7 +169,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 continue;
             }
             u64 value = ((before.rdx & 0xFFFFFFFFu) << 32) | (before.rax & 0xFFFFFFFFu);
-            if (msr == 0x830) {
+            if (msr == 0x830 && state.opt.intercept_init_sipi) {
                 FUZZ_CHECK(fake.ipi_calls == 1 && fake.ipi_low == (u32)value && fake.ipi_high == (u32)(value >> 32),
                            "ICR write: %u calls to hv/ipi.c", fake.ipi_calls);
                 if (fake.ipi_delivers) {
