@@ -23,6 +23,13 @@
 #   --quiet    do not stream the serial console to stdout (tests use this)
 #   --stop-on REGEX  stop the emulator (status 0) once the serial console matches
 #              REGEX (grep -E): for guests that never end it themselves
+#   --init-sipi native|intercept  exitvisor's INIT/SIPI mode (init_sipi= in
+#              \EFI\exitvisor\exitvisor.cfg). Default: intercept for the bochs engine
+#              unless the disk's exitvisor.cfg already says, nothing for QEMU. Bochs
+#              2.7 keeps INIT pending after an INIT VM exit, so a vCPU restarted by
+#              a real INIT-SIPI-SIPI could never run again there. When the setting
+#              changes, a copy of the disk ($out/boot-copy.img) is booted and the
+#              original is left as it was.
 # Environment: MEGS (guest RAM in MiB, default 512), BOCHS_IPS (default 200000000).
 #
 # Exit status:
@@ -59,11 +66,13 @@ out=
 timeout_s=300
 stop_on=
 quiet=0
+init_sipi=
+init_sipi_why=
 while [ "$#" -gt 0 ]; do
     opt=$1
     case $opt in
         --*=*) val=${opt#*=}; opt=${opt%%=*}; shift ;;
-        --engine|--cpus|--disk|--out|--timeout|--stop-on)
+        --engine|--cpus|--disk|--out|--timeout|--stop-on|--init-sipi)
             [ "$#" -ge 2 ] || die "$opt needs a value"
             val=$2; shift 2 ;;
         *) val=; shift ;;
@@ -76,11 +85,14 @@ while [ "$#" -gt 0 ]; do
         --timeout) timeout_s=$val ;;
         --quiet)   quiet=1 ;;
         --stop-on) stop_on=$val ;;
+        --init-sipi) init_sipi=$val ;;
         -h|--help) usage; exit 0 ;;
         *) die "unknown option '$opt' (see --help)" ;;
     esac
 done
 
+case $init_sipi in ''|native|intercept) ;; *)
+    die "--init-sipi must be native or intercept, not '$init_sipi'" ;; esac
 case $engine in auto|bochs|qemu-kvm|qemu-tcg) ;; *)
     die "--engine must be auto, bochs, qemu-kvm or qemu-tcg, not '$engine'" ;; esac
 is_uint "$cpus" && [ "$cpus" -ge 1 ] || die "--cpus must be a positive integer, not '$cpus'"
@@ -159,6 +171,34 @@ rm -f -- "$out"/serial.log "$out"/serial.txt "$out"/bochs.log "$out"/bochs.out "
          "$out"/qemu-debug.log "$out"/.kvm-error "$out"/.stopped-on "$out"/timeline.txt
 echo "$engine" > "$out/engine.txt"
 say "engine $engine ($why)"
+
+# --- exitvisor's INIT/SIPI mode --------------------------------------------------
+# The ESP of a tools/mkdisk.sh disk starts at LBA 2048 (1 MiB).
+esp_cfg=::/EFI/exitvisor/exitvisor.cfg
+rm -f -- "$out/boot-copy.img" "$out/boot-copy.img.lock" "$out/exitvisor.cfg"
+if [ -z "$init_sipi" ] && [ "$engine" = bochs ]; then
+    if mtype -i "$disk@@1M" "$esp_cfg" 2>/dev/null | grep -qiE '^[[:space:]]*init_sipi[[:space:]]*='; then
+        say "init_sipi: as the disk's exitvisor.cfg says"
+    else
+        init_sipi=intercept
+        init_sipi_why="Bochs 2.7 keeps INIT pending after an INIT VM exit"
+    fi
+fi
+if [ -n "$init_sipi" ]; then
+    if minfo -i "$disk@@1M" >/dev/null 2>&1; then
+        { mtype -i "$disk@@1M" "$esp_cfg" 2>/dev/null | tr -d '\r' | grep -viE '^[[:space:]]*init_sipi[[:space:]]*=' || true
+          echo "# added by tools/run.sh (${init_sipi_why:-forced by --init-sipi})"
+          echo "init_sipi=$init_sipi"; } > "$out/exitvisor.cfg"
+        cp --sparse=always -- "$disk" "$out/boot-copy.img"
+        disk=$out/boot-copy.img
+        mmd -i "$disk@@1M" ::/EFI ::/EFI/exitvisor 2>/dev/null || true
+        mcopy -o -i "$disk@@1M" "$out/exitvisor.cfg" "$esp_cfg" ||
+            die "cannot write $esp_cfg into the copy of the disk ($disk)"
+        say "init_sipi=$init_sipi (${init_sipi_why:-forced by --init-sipi}): booting a copy of the disk, $disk"
+    else
+        echo "run: warning: '$disk' has no FAT file system at 1 MiB (not made by tools/mkdisk.sh?): exitvisor.cfg not changed, init_sipi stays as the disk says" >&2
+    fi
+fi
 
 # --- emulator command ----------------------------------------------------------
 case $engine in
