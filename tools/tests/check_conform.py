@@ -2,7 +2,12 @@
 """Check the serial log of one boot of exitvisor + the conformance guest.
 
 Usage:
-    check_conform.py --log DIR --expect-cpus N
+    check_conform.py --log DIR --expect-cpus N [--expect-init-sipi native|intercept]
+    check_conform.py --log DIR --baseline
+
+--baseline checks a boot with virtualize=no and the guest's --baseline option:
+only the guest-visible checks run there (their OBSERVE lines are what
+tools/tests/check_transparency.py compares runs under exitvisor with).
 
 DIR is a run directory as tools/run.sh --out writes it: serial.log (raw COM1),
 optionally bochs.log and status.txt. guest/conform.c does the measuring and
@@ -24,6 +29,7 @@ and that nothing failed:
     conform-required         the core checks each printed PASS (a suite that quietly
                              lost them would still end "0 failed")
     conform-concurrency      the concurrency check ran on all N vCPUs
+    init-sipi-mode           (--expect-init-sipi) the hypervisor ran in that INIT/SIPI mode
 
 Each check prints "PASS name" or "FAIL name: why"; SKIP lines of the guest are
 repeated as "info: ..." lines. The last line is "N passed, M failed"; the exit
@@ -56,8 +62,10 @@ REQUIRED = (
     "exit-10-cpuid", "exit-18-vmcall-ping", "exit-18-vmcall-garbage", "exit-27-vmxon",
     "exit-28-cr4-vmxe", "exit-31-rdmsr-feature-control", "exit-32-wrmsr-feature-control",
     "reason-coverage", "leaf-sweep", "leaf-sweep-consistency", "concurrency",
-    "final-signature", "final-exit-10-cpuid",
+    "final-signature", "final-exit-10-cpuid", "guest-faults-rf", "guest-nmi",
 )
+# The guest-visible checks: all a --baseline run (virtualize=no) does.
+BASELINE_REQUIRED = ("exception-handlers", "guest-faults-rf", "guest-nmi")
 
 _MARKERS = re.compile(r"(?=exitvisor: |conform: |probe: )")
 _PASS = re.compile(r"^PASS (\S+)(?: (.*))?$")
@@ -66,6 +74,10 @@ _SKIP = re.compile(r"^SKIP (.*)$")
 _SUMMARY = re.compile(r"^(\d+) passed, (\d+) failed$")
 _STARTED = re.compile(r"^exitvisor signature found, ABI (\d+), (\d+) vCPUs$")
 _VCPUS = re.compile(r"\bvcpus=(\d+)\b")
+_OBSERVE = re.compile(r"^OBSERVE (\S+) (.*)$")
+_BASELINE = re.compile(r"^baseline: no exitvisor signature")
+_NO_HV = re.compile(r"virtualize=no in .*: the next stage runs without the hypervisor")
+_MODE = re.compile(r"^INIT/SIPI: init_sipi=(native|intercept)\b")
 # Hypervisor lines that mean something went wrong (text after "exitvisor: ").
 _HV_BAD = re.compile(r"\b(FATAL|STOPPED|VMLAUNCH failed|VMRESUME failed|unexpected exit|"
                      r"VM-entry failure|triple fault)\b")
@@ -82,6 +94,10 @@ class ConformLog:
     summary: Optional[Tuple[int, int]] = None
     started: Optional[Tuple[int, int]] = None               # (ABI, vCPUs)
     hv_bad: List[str] = field(default_factory=list)
+    observed: Dict[str, str] = field(default_factory=dict)  # OBSERVE name -> values
+    baseline: bool = False                                  # the guest said it ran without exitvisor
+    without_hv: bool = False                                # exitvisor said virtualize=no
+    init_sipi: Optional[str] = None                         # "native" / "intercept", from exitvisor's line
 
 
 def parse_text(text: str) -> ConformLog:
@@ -93,6 +109,11 @@ def parse_text(text: str) -> ConformLog:
                 body = seg[len("exitvisor: "):].rstrip()
                 if _HV_BAD.search(body):
                     log.hv_bad.append(body)
+                if _NO_HV.search(body):
+                    log.without_hv = True
+                m = _MODE.match(body)
+                if m:
+                    log.init_sipi = m.group(1)
                 continue
             if not seg.startswith("conform: "):
                 continue
@@ -118,6 +139,13 @@ def parse_text(text: str) -> ConformLog:
             m = _STARTED.match(body)
             if m:
                 log.started = (int(m.group(1)), int(m.group(2)))
+                continue
+            m = _OBSERVE.match(body)
+            if m:
+                log.observed[m.group(1)] = m.group(2).strip()
+                continue
+            if _BASELINE.match(body):
+                log.baseline = True
     return log
 
 
@@ -206,6 +234,39 @@ def check_concurrency(log: ConformLog, n: int) -> Optional[str]:
     return None
 
 
+def check_init_sipi_mode(log: ConformLog, want: str) -> Optional[str]:
+    if log.init_sipi is None:
+        return "no 'exitvisor: INIT/SIPI: ...' line saying the mode"
+    if log.init_sipi != want:
+        return f"the hypervisor ran with init_sipi={log.init_sipi}, expected {want}"
+    return None
+
+
+def check_baseline_ran(log: ConformLog, n: int) -> Optional[str]:
+    problems = []
+    if not log.without_hv:
+        problems.append("no 'exitvisor: ... virtualize=no ...' line: the baseline must run without the hypervisor")
+    if not log.baseline:
+        problems.append("no 'conform: baseline: no exitvisor signature' line")
+    return "; ".join(problems) or None
+
+
+def check_baseline_required(log: ConformLog, n: int) -> Optional[str]:
+    missing = [name for name in BASELINE_REQUIRED if name not in log.passed]
+    problems = ["no PASS line for " + ", ".join(missing)] if missing else []
+    for name in ("faults", "nmi"):
+        if name not in log.observed:
+            problems.append(f"no 'conform: OBSERVE {name} ...' line")
+    return "; ".join(problems) or None
+
+
+BASELINE_CHECKS: List[Tuple[str, Callable[[ConformLog, int], Optional[str]]]] = [
+    ("baseline-without-hypervisor", check_baseline_ran),
+    ("conform-no-fail", check_no_fail),
+    ("conform-summary", check_summary),
+    ("baseline-required", check_baseline_required),
+]
+
 CHECKS: List[Tuple[str, Callable[[ConformLog, int], Optional[str]]]] = [
     ("banner", check_banner),
     ("cpus-launched", check_cpus_launched),
@@ -218,8 +279,15 @@ CHECKS: List[Tuple[str, Callable[[ConformLog, int], Optional[str]]]] = [
 ]
 
 
-def run_checks(log: ConformLog, n: int) -> List[Result]:
-    return [(name, fn(log, n)) for name, fn in CHECKS]
+def run_checks(log: ConformLog, n: int, init_sipi: Optional[str] = None) -> List[Result]:
+    results = [(name, fn(log, n)) for name, fn in CHECKS]
+    if init_sipi:
+        results.append(("init-sipi-mode", check_init_sipi_mode(log, init_sipi)))
+    return results
+
+
+def run_baseline_checks(log: ConformLog) -> List[Result]:
+    return [(name, fn(log, 0)) for name, fn in BASELINE_CHECKS]
 
 
 def relevant_serial_lines(log: ConformLog, limit: int = 150) -> List[str]:
@@ -235,13 +303,22 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description="Check a boot of the exitvisor conformance guest.")
     ap.add_argument("--log", required=True, metavar="DIR",
                     help="run directory holding serial.log (and bochs.log, status.txt)")
-    ap.add_argument("--expect-cpus", required=True, type=int, metavar="N",
+    ap.add_argument("--expect-cpus", type=int, metavar="N",
                     help="the machine's CPU count: all must be virtualized and take part")
+    ap.add_argument("--expect-init-sipi", choices=("native", "intercept"),
+                    help="the INIT/SIPI mode the hypervisor must report")
+    ap.add_argument("--baseline", action="store_true",
+                    help="a virtualize=no boot of the guest with --baseline: only the guest-visible checks")
     args = ap.parse_args(argv)
-    if args.expect_cpus < 1:
-        ap.error("--expect-cpus must be at least 1")
+    if args.baseline:
+        return check_boot.report_run(args.log, parse_file, run_baseline_checks, relevant_serial_lines,
+                                     "hypervisor and conform lines",
+                                     info=lambda log: [f"info: guest SKIP {s}" for s in log.skips])
+    if args.expect_cpus is None or args.expect_cpus < 1:
+        ap.error("--expect-cpus N (at least 1) is required without --baseline")
 
-    return check_boot.report_run(args.log, parse_file, lambda log: run_checks(log, args.expect_cpus),
+    return check_boot.report_run(args.log, parse_file,
+                                 lambda log: run_checks(log, args.expect_cpus, args.expect_init_sipi),
                                  relevant_serial_lines, "hypervisor and conform lines",
                                  info=lambda log: [f"info: guest SKIP {s}" for s in log.skips])
 

@@ -104,10 +104,11 @@ done
 
 # Disks for the other guests, each from its own staging tree, so build/esp (the
 # probe's disk, which make run and make disk own) stays as it is.
-#   guest_disk KIND EFI OPTIONS  ->  $OUT/KIND.img, sets disk_ok[KIND]
+#   guest_disk KIND EFI OPTIONS [CFG-LINE...]  ->  $OUT/KIND.img, sets disk_ok[KIND]
 declare -A disk_ok=()
 guest_disk() {
     local kind=$1 efi=$2 options=$3 t0 log stage
+    shift 3
     t0=$(now_ns)
     log=$LOGS/$kind-disk.log
     disk_ok[$kind]=0
@@ -122,7 +123,7 @@ guest_disk() {
         cp -- "$BUILD/exitvisor.efi" "$stage/EFI/BOOT/BOOTX64.EFI" &&
         cp -- "$BUILD/$efi" "$stage/EFI/exitvisor/$efi" &&
         printf '%s\n' "# written by tools/tests/run_all.sh" \
-            "next=\\EFI\\exitvisor\\$efi" "options=$options" \
+            "next=\\EFI\\exitvisor\\$efi" "options=$options" "$@" \
             > "$stage/EFI/exitvisor/exitvisor.cfg" &&
         bash tools/mkdisk.sh "$OUT/$kind.img" "$stage"
     } > "$log" 2>&1; then
@@ -134,6 +135,8 @@ guest_disk() {
     fi
 }
 guest_disk conform conform.efi --poweroff   # the exit conformance suite
+# The same guest without the hypervisor: what the CPU itself shows a guest.
+guest_disk conform-baseline conform.efi "--poweroff --baseline" virtualize=no
 guest_disk crash crash.efi ""               # the guest that triple-faults on purpose
 
 # Linux: tools/linux/run-linux.sh prepares the same disk make run-linux boots.
@@ -164,13 +167,22 @@ linux_disk() {
 #   kind crash:   build/test/crash.img,            checked by check_crash.py; it
 #                 resets the platform, so run.sh stops on the reset line
 #   kind linux:   build/test/linux.img,            checked by check_linux.py
+#   kind conform-baseline: build/test/conform-baseline.img (virtualize=no),
+#                 checked by check_conform.py --baseline
+#   kind native-init: build/disk.img with init_sipi=native: Bochs 2.7 delivers
+#                 the first INIT and SIPI exits, then re-delivers the INIT
+#                 forever; checked by check_native_init.py, stopped on that line
+# Bochs boots get init_sipi=intercept from tools/run.sh unless a kind says
+# otherwise; conform-1cpu runs native (one CPU: no INIT/SIPI at all).
 BOOTS=(
     "bochs-1cpu bochs 1 $BOCHS_TIMEOUT probe --expect-cpus 1"
     "bochs-2cpu bochs 2 $BOCHS_TIMEOUT probe --expect-cpus 2"
     "qemu-tcg-2cpu qemu-tcg 2 $QEMU_TIMEOUT probe --expect-novmx"
-    "conform-1cpu bochs 1 $BOCHS_TIMEOUT conform --expect-cpus 1"
-    "conform-2cpu bochs 2 $BOCHS_TIMEOUT conform --expect-cpus 2"
-    "conform-4cpu bochs 4 $BOCHS_TIMEOUT conform --expect-cpus 4"
+    "conform-1cpu bochs 1 $BOCHS_TIMEOUT conform-native --expect-cpus 1 --expect-init-sipi native"
+    "conform-2cpu bochs 2 $BOCHS_TIMEOUT conform --expect-cpus 2 --expect-init-sipi intercept"
+    "conform-4cpu bochs 4 $BOCHS_TIMEOUT conform --expect-cpus 4 --expect-init-sipi intercept"
+    "conform-baseline-1cpu bochs 1 $BOCHS_TIMEOUT conform-baseline --baseline"
+    "native-init-2cpu bochs 2 $BOCHS_TIMEOUT native-init"
     "triple-fault-2cpu bochs 2 $BOCHS_TIMEOUT crash"
 )
 [ "$LINUX" -eq 0 ] || BOOTS+=("linux-2cpu bochs 2 $BOCHS_TIMEOUT linux --expect-cpus 2")
@@ -181,9 +193,13 @@ boot_job() {
     local name=$1 engine=$2 cpus=$3 timeout=$4 kind=$5
     shift 5
     local dir=$OUT/$name child rc t0 disk=$BUILD/disk.img checker=tools/tests/check_boot.py
-    local -a stop=()
+    local -a stop=() mode=()
     case $kind in
         conform) disk=$OUT/conform.img; checker=tools/tests/check_conform.py ;;
+        conform-native) disk=$OUT/conform.img; checker=tools/tests/check_conform.py; mode=(--init-sipi native) ;;
+        conform-baseline) disk=$OUT/conform-baseline.img; checker=tools/tests/check_conform.py ;;
+        native-init) checker=tools/tests/check_native_init.py; mode=(--init-sipi native)
+                     stop=(--stop-on 'cannot be restarted as a guest') ;;
         crash) disk=$OUT/crash.img; checker=tools/tests/check_crash.py
                stop=(--stop-on 'resetting the platform') ;;
         linux) disk=$OUT/linux.img; checker=tools/tests/check_linux.py ;;
@@ -194,7 +210,7 @@ boot_job() {
     if ! cp --sparse=always -- "$disk" "$dir/disk.img" 2> "$dir/run.out"; then
         echo 1 > "$dir/.run-rc"
     else
-        bash tools/run.sh --engine "$engine" --cpus "$cpus" --quiet --timeout "$timeout" "${stop[@]}" \
+        bash tools/run.sh --engine "$engine" --cpus "$cpus" --quiet --timeout "$timeout" "${stop[@]}" "${mode[@]}" \
             --disk "$dir/disk.img" --out "$dir" > "$dir/run.out" 2>&1 &
         child=$!
         trap 'kill -TERM "$child" 2>/dev/null; wait "$child" 2>/dev/null; rm -f -- "$dir/disk.img" "$dir/disk.img.lock"; exit 130' TERM INT
@@ -207,6 +223,15 @@ boot_job() {
     python3 "$checker" --log "$dir" "$@" > "$dir/check.out" 2>&1
     echo $? > "$dir/.check-rc"
     secs_since "$t0" > "$dir/.secs"
+}
+
+# The disk a kind of boot uses (its disk_ok key), "probe" for build/disk.img.
+disk_of() {
+    case $1 in
+        conform-native) echo conform ;;
+        native-init) echo probe ;;
+        *) echo "$1" ;;
+    esac
 }
 
 job_pids=()
@@ -303,7 +328,7 @@ if [ "$build_ok" -eq 1 ]; then
     echo "run_all: booting $(( ${#BOOTS[@]} - early_linux )) machines concurrently$( [ "$early_linux" -eq 0 ] || echo " (linux-2cpu is already running)") (Bochs timeout ${BOCHS_TIMEOUT} s, QEMU ${QEMU_TIMEOUT} s); logs in $OUT/<name>/"
     for b in "${BOOTS[@]}"; do
         read -r _name _engine _cpus _timeout kind _args <<<"$b"
-        [ "$kind" = probe ] || [ "${disk_ok[$kind]}" -eq 1 ] || continue
+        [ "$(disk_of "$kind")" = probe ] || [ "${disk_ok[$(disk_of "$kind")]}" -eq 1 ] || continue
         [ "$kind" != linux ] || continue    # started early, above
         # shellcheck disable=SC2086  # word splitting of the boot line is intended
         boot_job $b &
@@ -313,7 +338,7 @@ if [ "$build_ok" -eq 1 ]; then
     job_pids=()
     for b in "${BOOTS[@]}"; do
         read -r name engine cpus _timeout kind _args <<<"$b"
-        if [ "$kind" != probe ] && [ "${disk_ok[$kind]}" -ne 1 ]; then
+        if [ "$(disk_of "$kind")" != probe ] && [ "${disk_ok[$(disk_of "$kind")]}" -ne 1 ]; then
             record "$name" 0 1 0.0 "skipped: the $kind disk failed"
             continue
         fi
@@ -343,6 +368,20 @@ if [ "$build_ok" -eq 1 ]; then
         echo "    logs: $dir/ (serial.txt, status.txt, $( [ "$engine" = bochs ] && echo bochs.log || echo qemu.log ), check.out)"
     done
     echo "run_all: the boots took $(secs_since "$t_int") s together"
+
+    # What the conformance guest saw of the CPU, under exitvisor and without it.
+    t0=$(now_ns)
+    python3 tools/tests/check_transparency.py --baseline "$OUT/conform-baseline-1cpu" \
+        --run "$OUT/conform-1cpu" --run "$OUT/conform-2cpu" --run "$OUT/conform-4cpu" > "$LOGS/transparency.log" 2>&1
+    line=$(grep -a -E '^[0-9]+ passed, [0-9]+ failed$' "$LOGS/transparency.log" | tail -n 1)
+    if [ -n "$line" ]; then
+        p=${line%% passed*}; f=${line#*passed, }; f=${f%% failed}
+        record transparency "$p" "$f" "$(secs_since "$t0")" \
+            "check_transparency.py: conform-{1,2,4}cpu against conform-baseline-1cpu (virtualize=no)"
+    else
+        record transparency 0 1 "$(secs_since "$t0")" "check_transparency.py printed no summary"
+    fi
+    indent < "$LOGS/transparency.log"
 else
     for b in "${BOOTS[@]}"; do
         read -r name _rest <<<"$b"

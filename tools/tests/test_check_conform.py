@@ -8,7 +8,9 @@ escapes and CRLF line ends included). The exitvisor of that boot carried a
 fix for a bug the suite found (root mode executed the guest's XSETBV with
 the firmware's CR4, whose OSXSAVE is 0, so every valid XSETBV got #GP);
 XSETBV_BUG is the same log with the two lines and the summary the same boot
-printed without the fix. Every other broken variant is GOOD with one fact
+printed without the fix. The four guest-visible lines (OBSERVE faults/nmi and
+their PASS lines) are inserted from a later real boot (conform-2cpu of
+make test), with the summary's count raised by their two PASS lines. Every other broken variant is GOOD with one fact
 changed, written next to its assertion.
 Run: python3 -m unittest discover -s tools/tests
 """
@@ -44,6 +46,10 @@ GOOD = (
     "conform: PASS reason-map possible=27 impossible=49 undefined=4\r\n"
     "conform: possible-reasons 0 2 3 4 9 10 13 18 19 20 21 22 23 24 25 26 27 28 31 32 33 41 48 49 50 53 55\r\n"
     "conform: PASS exception-handlers idt=0x1F259018 limit=0xFFF #UD was 0x1F23208C #GP was 0x1F23210A\r\n"
+    "conform: OBSERVE faults ud=1 gp=1 rf-clear=0\r\n"
+    "conform: PASS guest-faults-rf ud=1 gp=1 rf-clear=0\r\n"
+    "conform: OBSERVE nmi self=1 nested-inside=1 nested-after-iret=2 max-depth=1 next=1\r\n"
+    "conform: PASS guest-nmi self=1 nested-inside=1 nested-after-iret=2 max-depth=1 next=1\r\n"
     "conform: PASS exit-10-cpuid reason=10 n=100 count=+102 total=+105 cycles=+16945 faults=0\r\n"
     "conform: PASS exit-13-invd reason=13 n=100 count=+100 total=+105 cycles=+11500 faults=0\r\n"
     "conform: PASS exit-18-vmcall-ping reason=18 n=100 count=+100 total=+105 cycles=+14400 faults=0\r\n"
@@ -117,7 +123,7 @@ GOOD = (
     "conform: PASS hv-memory-counts cpuid=+54 total=+111 other-exits=2\r\n"
     "conform: PASS final-signature vcpus=2\r\n"
     "conform: PASS final-exit-10-cpuid reason=10 n=1000 count=+1002 total=+1005 cycles=+164545 faults=0\r\n"
-    "conform: 62 passed, 0 failed\r\n"
+    "conform: 64 passed, 0 failed\r\n"
     "conform: --poweroff: ending the emulator\r\n"
 )
 
@@ -139,7 +145,7 @@ def edit(text, old, new, count=1):
 XSETBV_BUG = GOOD
 for _good_line, _bug_line in XSETBV_LINES:
     XSETBV_BUG = edit(XSETBV_BUG, _good_line, _bug_line)
-XSETBV_BUG = edit(XSETBV_BUG, "conform: 62 passed, 0 failed", "conform: 60 passed, 2 failed")
+XSETBV_BUG = edit(XSETBV_BUG, "conform: 64 passed, 0 failed", "conform: 62 passed, 2 failed")
 
 
 class ConformCase(CheckerCase):
@@ -178,7 +184,7 @@ class Good(ConformCase):
         serial = re.sub(r"exitvisor: cpu 0 guest access to hypervisor memory[^\n]*\n", "", serial)
         serial = edit(serial, "conform: PASS final-signature",
                       "conform: SKIP hv-memory leaf 0x40000003 reports no ranges\r\nconform: PASS final-signature")
-        serial = edit(serial, "62 passed", "58 passed")
+        serial = edit(serial, "64 passed", "60 passed")
         rc, _, text = self.run_checker(serial)
         self.assertEqual(rc, 0, text)
         self.assertIn("info: guest SKIP hv-memory leaf 0x40000003 reports no ranges", text)
@@ -190,8 +196,10 @@ class Good(ConformCase):
 
     def test_parse(self):
         log = check_conform.parse_text(GOOD)
-        self.assertEqual(log.summary, (62, 0))
-        self.assertEqual(log.pass_lines, 62)
+        self.assertEqual(log.summary, (64, 0))
+        self.assertEqual(log.pass_lines, 64)
+        self.assertEqual(log.observed["nmi"], "self=1 nested-inside=1 nested-after-iret=2 max-depth=1 next=1")
+        self.assertEqual(log.observed["faults"], "ud=1 gp=1 rf-clear=0")
         self.assertEqual(log.started, (1, 2))
         self.assertEqual(log.failed, [])
         self.assertIn("vcpus=2", log.passed["concurrency"])
@@ -212,11 +220,11 @@ class Good(ConformCase):
         self.assertEqual(self.run_checker(serial)[0], 0)
         serial = edit(GOOD, "conform: PASS leaf-sweep ",
                       "conform: PASS leaf-sweep-pre xexitvisor: cpu 1 STOPPED: boomconform: PASS leaf-sweep ")
-        serial = edit(serial, "62 passed", "63 passed")
+        serial = edit(serial, "64 passed", "65 passed")
         self.check(serial, ["no-fatal"], why="cpu 1 STOPPED: boom")
 
     def test_summary_without_final_newline(self):
-        cut = GOOD[:GOOD.index("conform: 62 passed, 0 failed") + len("conform: 62 passed, 0 failed")]
+        cut = GOOD[:GOOD.index("conform: 64 passed, 0 failed") + len("conform: 64 passed, 0 failed")]
         self.assertEqual(self.run_checker(cut)[0], 0)
 
 
@@ -228,6 +236,19 @@ class Broken(ConformCase):
         self.assertIn("--- serial log", text)
         self.assertIn("conform: FAIL exit-55-xsetbv-current", text)
 
+    def test_init_sipi_mode(self):
+        # The mode line as exitvisor prints it (hv/launch.c), after the banner.
+        line = ("exitvisor: INIT/SIPI: init_sipi=intercept (for CPUs that keep INIT pending after an INIT VM "
+                "exit, e.g. Bochs 2.7): APIC-page stores and x2APIC ICR writes exit, NMIs kick vCPUs; these are "
+                "its own exits\r\n")
+        with_line = edit(GOOD, "exitvisor: cpu 1 apic 1 launched\r\n", line + "exitvisor: cpu 1 apic 1 launched\r\n")
+        rc, results, _ = self.run_checker(with_line, "--expect-cpus", "2", "--expect-init-sipi", "intercept")
+        self.assertIsNone(results["init-sipi-mode"])
+        self.check(with_line, ["init-sipi-mode"], "--expect-cpus", "2", "--expect-init-sipi", "native",
+                   why="the hypervisor ran with init_sipi=intercept, expected native")
+        self.check(GOOD, ["init-sipi-mode"], "--expect-cpus", "2", "--expect-init-sipi", "native",
+                   why="no 'exitvisor: INIT/SIPI: ...' line")
+
     def test_wrong_cpu_count(self):
         self.check(GOOD, ["cpus-launched", "conform-started", "conform-concurrency"], "--expect-cpus", "4")
 
@@ -238,21 +259,21 @@ class Broken(ConformCase):
                    why="no 'conform: N passed, M failed' line")
 
     def test_cut_summary_line(self):
-        cut = GOOD[:GOOD.index("conform: 62 passed, 0 failed") + len("conform: 62 passed, 0 fai")]
+        cut = GOOD[:GOOD.index("conform: 64 passed, 0 failed") + len("conform: 64 passed, 0 fai")]
         self.check(cut, ["conform-summary"])
 
     def test_summary_disagrees_with_pass_lines(self):
-        self.check(edit(GOOD, "62 passed, 0 failed", "63 passed, 0 failed"), ["conform-summary"],
-                   why="reports 63 passed but printed 62 PASS lines")
+        self.check(edit(GOOD, "64 passed, 0 failed", "63 passed, 0 failed"), ["conform-summary"],
+                   why="reports 63 passed but printed 64 PASS lines")
 
     def test_fail_line_with_zero_failed_summary(self):
-        serial = edit(XSETBV_BUG, "60 passed, 2 failed", "60 passed, 0 failed")
+        serial = edit(XSETBV_BUG, "62 passed, 2 failed", "62 passed, 0 failed")
         self.check(serial, ["conform-no-fail", "conform-summary"])
 
     def test_required_check_missing(self):
         # the leaf sweep lost (a suite that quietly stopped running it)
         serial = re.sub(r"conform: PASS leaf-sweep selectors=[^\n]*\n", "", GOOD)
-        serial = edit(serial, "62 passed", "61 passed")
+        serial = edit(serial, "64 passed", "63 passed")
         self.check(serial, ["conform-required"], why="no PASS line for leaf-sweep")
 
     def test_concurrency_on_fewer_vcpus(self):
