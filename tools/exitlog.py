@@ -113,6 +113,9 @@ class HvTable:
     header_cycles: int
     vcpus: int
     table: ExitTable = field(default_factory=ExitTable)
+    # the line after the total: exits exitvisor's own watches caused (None: not printed)
+    own_exits: Optional[int] = None
+    own_cycles: Optional[int] = None
 
 
 @dataclass
@@ -236,6 +239,7 @@ _HV_FATAL = re.compile(r"^(?:cpu \d+ )?(?:FATAL: |VMLAUNCH failed: )")
 _HV_TABLE_BEGIN = re.compile(r"^cpu (\d+) exit table: (\d+) exits, (\d+) cycles, (\d+) vCPUs$")
 _HV_TABLE_ROW = re.compile(r"^cpu (\d+) {2,}(\d+) {2}(\S.*?) +(\d+) +(\d+)$")
 _HV_TABLE_TOTAL = re.compile(r"^cpu (\d+) {2,}total +(\d+) +(\d+)$")
+_HV_TABLE_OWN = re.compile(r"^cpu (\d+) {2,}own +of these, caused by exitvisor's own watches +(\d+) +(\d+)$")
 # an optional " (from config file)"-style note after the options says where they came from
 _HV_NEXT = re.compile(r'^next stage (\S+) options "(.*?)"(?: \([^()"]*\))?$')
 
@@ -355,6 +359,13 @@ def _parse_hv_table_line(log: SerialLog, text: str) -> None:
     m = _HV_TABLE_BEGIN.match(text)
     if m:
         log.hv_tables.append(HvTable(int(m.group(1)), int(m.group(2)), int(m.group(3)), int(m.group(4))))
+        return
+    m = _HV_TABLE_OWN.match(text)
+    if m:
+        # After the total row: the last complete table of this cpu without one.
+        done = [t for t in log.hv_tables if t.cpu == int(m.group(1)) and t.table.complete and t.own_exits is None]
+        if done:
+            done[-1].own_exits, done[-1].own_cycles = int(m.group(2)), int(m.group(3))
         return
     m = _HV_TABLE_TOTAL.match(text) or _HV_TABLE_ROW.match(text)
     if not m:

@@ -23,6 +23,7 @@
 #   --quiet    do not stream the serial console to stdout (tests use this)
 #   --stop-on REGEX  stop the emulator (status 0) once the serial console matches
 #              REGEX (grep -E): for guests that never end it themselves
+#   --print-engine  print the engine --engine (auto) would use, one word, and exit
 #   --init-sipi native|intercept  exitvisor's INIT/SIPI mode (init_sipi= in
 #              \EFI\exitvisor\exitvisor.cfg). Default: intercept for the bochs engine
 #              unless the disk's exitvisor.cfg already says, nothing for QEMU. Bochs
@@ -66,6 +67,7 @@ out=
 timeout_s=300
 stop_on=
 quiet=0
+print_engine=0
 init_sipi=
 init_sipi_why=
 while [ "$#" -gt 0 ]; do
@@ -84,6 +86,7 @@ while [ "$#" -gt 0 ]; do
         --out)     out=$val ;;
         --timeout) timeout_s=$val ;;
         --quiet)   quiet=1 ;;
+        --print-engine) print_engine=1 ;;
         --stop-on) stop_on=$val ;;
         --init-sipi) init_sipi=$val ;;
         -h|--help) usage; exit 0 ;;
@@ -101,12 +104,14 @@ megs=${MEGS:-512}
 is_uint "$megs" && [ "$megs" -ge 64 ] || die "MEGS must be an integer >= 64, not '$megs'"
 ips=${BOCHS_IPS:-200000000}
 is_uint "$ips" || die "BOCHS_IPS must be an integer, not '$ips'"
-[ -n "$disk" ] || die "--disk IMG is required"
-[ -f "$disk" ] || die "disk image '$disk' does not exist"
-disk=$(readlink -f -- "$disk")
-# Both emulators open the image read-write (Bochs would only say "could not open
-# hard drive image file").
-[ -r "$disk" ] && [ -w "$disk" ] || die "disk image '$disk' must be readable and writable by $(id -un)"
+if [ "$print_engine" -eq 0 ]; then
+    [ -n "$disk" ] || die "--disk IMG is required"
+    [ -f "$disk" ] || die "disk image '$disk' does not exist"
+    disk=$(readlink -f -- "$disk")
+    # Both emulators open the image read-write (Bochs would only say "could not open
+    # hard drive image file").
+    [ -r "$disk" ] && [ -w "$disk" ] || die "disk image '$disk' must be readable and writable by $(id -un)"
+fi
 
 # --- engine choice -------------------------------------------------------------
 # /dev/kvm must open read-write (bash's <> does exactly that, O_RDWR).
@@ -133,6 +138,10 @@ if [ "$engine" = auto ]; then
     fi
 else
     why="forced by --engine"
+fi
+if [ "$print_engine" -eq 1 ]; then
+    echo "$engine"
+    exit 0
 fi
 
 case $engine in

@@ -28,7 +28,8 @@
 #      "make all" if missing), EFI/BOOT/vmlinuz.efi, EFI/BOOT/initrd.img and
 #      EFI/exitvisor/exitvisor.cfg, which makes exitvisor start the kernel with
 #        console=ttyS0,115200 initrd=\EFI\BOOT\initrd.img cryptomgr.notests quiet
-#        loglevel=7 earlyprintk=serial,ttyS0,115200 idle=halt (why: see kopts below)
+#        loglevel=7 earlyprintk=serial,ttyS0,115200 idle=halt, and for the Bochs
+#        engine tsc_early_khz=<BOCHS_IPS / 1000> (why: see kopts below)
 #      then disk.img with tools/mkdisk.sh;
 #   6. tools/run.sh boots it: OVMF, exitvisor, the kernel, /init (guest/linux/init),
 #      which prints the exit table, one second of live rates, and ends the machine;
@@ -143,6 +144,20 @@ case $append in *[[:cntrl:]]*) die "--append must be one line" ;; esac
 # (clocksource switch), one CPU spinning, the other asleep with no timer armed.
 # With HLT idle every wake-up is an IPI, which always arrives.
 kopts='console=ttyS0,115200 initrd=\EFI\BOOT\initrd.img cryptomgr.notests quiet loglevel=7 earlyprintk=serial,ttyS0,115200 idle=halt'
+# tsc_early_khz: Bochs' TSC counts emulated instructions (BOCHS_IPS a second,
+# 200 MHz by default), but CPUID leaves 0x15/0x16 of its corei7_skylake_x say
+# 3.5 GHz, and Linux believes them. Every TSC-based delay and timer then lasts
+# 17.5 times too long in emulated time. Without a hypervisor Linux happens to
+# avoid the worst of it: it turns the TSC-deadline timer off ("TSC_DEADLINE
+# disabled due to Errata"); under any hypervisor (CPUID.1:ECX[31]) it skips
+# that microcode check and arms every timer through TSC deadline, and then an
+# idle guest second took ~48 s of Bochs and SMP bring-up 12 s instead of 2.
+# Telling Linux the TSC's real rate makes both runs measure the same kernel
+# (measured: README "A full Linux boot, counted").
+[ "$engine" != auto ] || engine=$(bash tools/run.sh --print-engine)
+if [ "$engine" = bochs ]; then
+    kopts="$kopts tsc_early_khz=$(( ${BOCHS_IPS:-200000000} / 1000 ))"
+fi
 opts="$kopts${append:+ $append}"
 # boot/next_stage.h: NEXT_STAGE_MAX 256 bytes for the options, NUL included.
 [ "${#opts}" -le 255 ] || die "kernel options too long for exitvisor.cfg (${#opts} > 255 characters): shorten --append"

@@ -18,7 +18,12 @@ what really crossed the serial line:
   - the live view printed samples whose totals never go back;
   - /init finished, the hypervisor printed its own table when the guest
     powered off (rows adding up, every count at least the probe's), and the
-    guest, not a timeout, ended the run; no vCPU stopped.
+    guest, not a timeout, ended the run; no vCPU stopped;
+  - that table's "own" line (exits exitvisor's watches caused) is there and
+    at most its total, and the rest, the guest's own exits of the whole run,
+    stay within GUEST_EXIT_BUDGET (README: 2,504 measured; it was ~28,700
+    while exitvisor watched the reset port and spun waiting for SIPIs).
+
 Prints "PASS name" or "FAIL name: why" per check and "N passed, M failed".
 """
 import argparse
@@ -34,6 +39,11 @@ import exitlog  # noqa: E402
 import text_checker  # noqa: E402
 
 Result = Tuple[str, bool, str]
+
+# The guest's own exits of a whole 2-vCPU boot of Debian's cloud kernel, the
+# issue's target: exits that exist only because exitvisor watches something
+# are counted apart and do not count here.
+GUEST_EXIT_BUDGET = 3000
 
 
 def _first(lines: List[str], pattern: str) -> Optional[re.Match]:
@@ -171,6 +181,13 @@ def check(text: str, status: str, cpus: int) -> List[Result]:
             if low:
                 why.append("reasons %s counted less than in the probe's table" % low)
     add("hv-table-at-poweroff", not why, "; ".join(why))
+    if hv is None or hv.own_exits is None:
+        add("guest-exits-within-budget", False, "no 'own ... of these, caused by exitvisor's own watches' line")
+    else:
+        guest = hv.table.total_exits - hv.own_exits
+        add("guest-exits-within-budget", 0 <= hv.own_exits <= hv.table.total_exits and guest <= GUEST_EXIT_BUDGET,
+            "%d exits, %d of them exitvisor's own: %d the guest's, budget %d"
+            % (hv.table.total_exits, hv.own_exits, guest, GUEST_EXIT_BUDGET))
     add("ended-by-guest", status.startswith("ended "), "run.sh status is %r, expected 'ended ...'" % status.strip())
     stopped = [l for l in lines if re.search(r"exitvisor: (cpu \d+ STOPPED|(cpu \d+ )?FATAL)", l)]
     add("no-vcpu-stopped", not stopped, "; ".join(stopped[:3]))

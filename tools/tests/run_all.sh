@@ -148,7 +148,7 @@ linux_disk() {
         record linux-disk 0 1 0.0 "skipped: the build failed"
         return
     fi
-    if BUILD="$BUILD" bash tools/linux/run-linux.sh --disk-only > "$log" 2>&1 &&
+    if BUILD="$BUILD" bash tools/linux/run-linux.sh --disk-only --engine bochs > "$log" 2>&1 &&
         cp --sparse=always -- "$BUILD/linux/disk.img" "$OUT/linux.img" >> "$log" 2>&1; then
         disk_ok[linux]=1
         record linux-disk 1 0 "$(secs_since "$t0")" \
