@@ -1007,32 +1007,22 @@ static UINT32 op_in_port80(UINT32 i)
  * reset the machine), and then a 4-byte read of the PCI configuration
  * address 0xCF8 spans it and exits too; either read is carried out for the
  * guest. */
-static UINT32 op_in_portcf9(UINT32 i)
-{
-    UINT8 v = 0;
-    (void)i;
-    __asm__ volatile(TRY_BEGIN "movw $0xcf9, %%dx; inb %%dx, %0" TRY_END : "+a"(v) : : "rdx", "r11", "memory");
-    return 0;
-}
-
-static UINT32 op_inl_portcf8(UINT32 i)
+/* One IN from a port through DX, byte or dword; any fault is caught. */
+static void in_port(UINT16 port, BOOLEAN dword)
 {
     UINT32 v = 0;
-    (void)i;
-    __asm__ volatile(TRY_BEGIN "movw $0xcf8, %%dx; inl %%dx, %0" TRY_END : "+a"(v) : : "rdx", "r11", "memory");
-    return 0;
+    if (dword)
+        __asm__ volatile(TRY_BEGIN "inl %%dx, %0" TRY_END : "+a"(v) : "d"(port) : "r11", "memory");
+    else
+        __asm__ volatile(TRY_BEGIN "inb %%dx, %b0" TRY_END : "+a"(v) : "d"(port) : "r11", "memory");
 }
 
+static UINT32 op_in_portcf9(UINT32 i) { (void)i; in_port(0xCF9, FALSE); return 0; }
+static UINT32 op_inl_portcf8(UINT32 i) { (void)i; in_port(0xCF8, TRUE); return 0; }
 /* Bochs' shutdown port 0x8900 is always watched (a write of "Shutdown" ends
  * the emulator, and exitvisor prints its table first); a read changes
  * nothing and is carried out for the guest. */
-static UINT32 op_in_port8900(UINT32 i)
-{
-    UINT8 v = 0;
-    (void)i;
-    __asm__ volatile(TRY_BEGIN "movw $0x8900, %%dx; inb %%dx, %0" TRY_END : "+a"(v) : : "rdx", "r11", "memory");
-    return 0;
-}
+static UINT32 op_in_port8900(UINT32 i) { (void)i; in_port(0x8900, FALSE); return 0; }
 
 static UINT32 op_sgdt(UINT32 i)
 {
