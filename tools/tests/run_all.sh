@@ -19,16 +19,24 @@
 #        bochs-1cpu     Bochs, 1 vCPU    check_boot.py --expect-cpus 1
 #        bochs-2cpu     Bochs, 2 vCPUs   check_boot.py --expect-cpus 2
 #        qemu-tcg-2cpu  QEMU TCG, 2 vCPUs (no VMX)  check_boot.py --expect-novmx
-#        conform-1cpu   Bochs, 1 vCPU, conformance disk   check_conform.py --expect-cpus 1
-#        conform-2cpu   Bochs, 2 vCPUs, conformance disk  check_conform.py --expect-cpus 2
-#        conform-4cpu   Bochs, 4 vCPUs, conformance disk  check_conform.py --expect-cpus 4
+#        conform-1cpu   Bochs, 1 vCPU, conformance disk, init_sipi=native
+#                       check_conform.py --expect-cpus 1 --expect-init-sipi native
+#        conform-2cpu   Bochs, 2 vCPUs, conformance disk  check_conform.py --expect-cpus 2 (intercept)
+#        conform-4cpu   Bochs, 4 vCPUs, conformance disk  check_conform.py --expect-cpus 4 (intercept)
+#        conform-baseline-1cpu  Bochs, 1 CPU, the conformance guest with virtualize=no
+#                       and --baseline: only its guest-visible checks; check_conform.py --baseline
+#        native-init-2cpu  Bochs, 2 vCPUs, the probe with init_sipi=native: the INIT and
+#                       SIPI exits Bochs delivers, then its re-delivered INIT; stopped
+#                       on that line; check_native_init.py
 #        triple-fault-2cpu  Bochs, 2 vCPUs, crash disk, stopped on the reset line
 #                           check_crash.py
 #        linux-2cpu     (LINUX=1) Bochs, 2 vCPUs: Linux boots under exitvisor,
 #                       brings up both CPUs, runs the probe and powers off
 #                       check_linux.py --expect-cpus 2 (about 3.5 minutes alone;
 #                       it starts right after the disks, before the host tests)
-#      counts from each checker's "N passed, M failed" line. If the build or
+#      counts from each checker's "N passed, M failed" line. Then
+#        transparency   check_transparency.py: the OBSERVE lines of conform-{1,2,4}cpu
+#                       must equal conform-baseline-1cpu's (the CPU without exitvisor) If the build or
 #      the disk failed, these are skipped and each counts as one failure
 #      (a guest's boots likewise when its disk failed).
 #
