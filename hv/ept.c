@@ -5,9 +5,10 @@
  * a 1-GiB or 2-MiB page where the MTRRs are uniform over it, else 4-KiB pages. The
  * guest's PAT still applies on top (ignore-PAT = 0), as on bare metal.
  * With init_sipi=intercept one page is read-only: the local APIC's, so
- * vCPU-to-vCPU INIT/SIPI can be caught at the sender (hv/ipi.c). The hypervisor's own memory (its image
- * copy and every page it allocated: VMCS, stacks, tables, EPT, counters) is
- * not present at all, so no guest can read or change it.
+ * vCPU-to-vCPU INIT/SIPI can be caught at the sender (hv/ipi.c). The
+ * hypervisor's own memory (its image copy and every page it allocated:
+ * VMCS, stacks, tables, EPT, counters) is not present at all, so no guest
+ * can read or change it.
  */
 #include "ept.h"
 #include "arch/msr.h"

@@ -70,7 +70,9 @@ static void deliver_pending_nmi(struct vcpu *v)
 
 void guest_events_before_entry(struct vcpu *v)
 {
-    if (__atomic_exchange_n(&v->nmi_in_root, 0, __ATOMIC_ACQ_REL))
+    /* A plain load first: the exchange (a locked bus cycle on hardware) is
+     * needed only in the rare exit during which an NMI arrived. */
+    if (v->nmi_in_root && __atomic_exchange_n(&v->nmi_in_root, 0, __ATOMIC_ACQ_REL))
         guest_nmi_arrived(v);
     if (hv->opt.intercept_init_sipi)
         ipi_process_mailbox(v);
