@@ -156,20 +156,32 @@ static EFI_STATUS start_next_stage(EFI_HANDLE self, EFI_LOADED_IMAGE *li, const 
 
 /* ---- ACPI tables where the firmware has none ---- */
 
+/* The firmware's RSDP (the ACPI 2.0 one if both are published), or NULL
+ * when it publishes no ACPI tables. */
+static const UINT8 *firmware_rsdp(void)
+{
+    static EFI_GUID acpi20 = ACPI_20_TABLE_GUID, acpi10 = ACPI_TABLE_GUID;
+    const UINT8 *rsdp = NULL;
+
+    for (UINTN i = 0; i < ST->NumberOfTableEntries; i++) {
+        EFI_GUID *g = &ST->ConfigurationTable[i].VendorGuid;
+        if (!CompareGuid(g, &acpi20) || (!rsdp && !CompareGuid(g, &acpi10)))
+            rsdp = ST->ConfigurationTable[i].VendorTable;
+    }
+    return rsdp;
+}
+
 /* OVMF under Bochs publishes no ACPI tables, so an OS would see one CPU.
  * Only then, give it a MADT (boot/acpi_tables.c) listing the processors MP
  * services reports; firmware that has tables keeps them untouched. */
 static void install_madt_if_firmware_has_none(void)
 {
-    static EFI_GUID acpi20 = ACPI_20_TABLE_GUID, acpi10 = ACPI_TABLE_GUID;
+    static EFI_GUID acpi20 = ACPI_20_TABLE_GUID;
     struct acpi_platform p = { 0 };
     EFI_PHYSICAL_ADDRESS tables = 0;
 
-    for (UINTN i = 0; i < ST->NumberOfTableEntries; i++) {
-        EFI_GUID *g = &ST->ConfigurationTable[i].VendorGuid;
-        if (!CompareGuid(g, &acpi20) || !CompareGuid(g, &acpi10))
-            return;
-    }
+    if (firmware_rsdp())
+        return;
     UINTN n = 1, enabled = 1;
     if (mp && !EFI_ERROR(mp->GetNumberOfProcessors(mp, &n, &enabled))) {
         for (UINTN i = 0; i < n && p.nr_cpus < ACPI_MAX_CPUS; i++) {
@@ -211,21 +223,6 @@ static void locate_mp_services(void)
         mp = NULL;
 }
 
-/* The firmware's FADT names the ACPI PM1 control ports through which an OS
- * sleeps or powers off: exitvisor watches them to print its table first. */
-static void find_pm1_control_ports(struct hv_options *opt)
-{
-    static EFI_GUID acpi20 = ACPI_20_TABLE_GUID, acpi10 = ACPI_TABLE_GUID;
-    const UINT8 *rsdp = NULL;
-
-    for (UINTN i = 0; i < ST->NumberOfTableEntries; i++) {
-        EFI_GUID *g = &ST->ConfigurationTable[i].VendorGuid;
-        if (!CompareGuid(g, &acpi20) || (!rsdp && !CompareGuid(g, &acpi10)))
-            rsdp = ST->ConfigurationTable[i].VendorTable;
-    }
-    acpi_find_pm1_control_ports(rsdp, opt->pm1_control_ports);
-}
-
 static void virtualize_all_cpus(const struct next_stage *next)
 {
     UINTN nr_cpus = 1, nr_enabled = 1, bsp = 0;
@@ -250,7 +247,9 @@ static void virtualize_all_cpus(const struct next_stage *next)
     struct arena arena = { (u8 *)(UINTN)region, (u8 *)(UINTN)region + pages * PAGE_SIZE };
     struct hv_options opt = { .intercept_init_sipi = next->intercept_init_sipi != 0,
                               .watch_reset_port = next->watch_reset_port != 0 };
-    find_pm1_control_ports(&opt);
+    /* The firmware's FADT names the ACPI PM1 control ports through which an
+     * OS sleeps or powers off: exitvisor watches them to print its table first. */
+    acpi_find_pm1_control_ports(firmware_rsdp(), opt.pm1_control_ports);
     const char *why = IN_RUNTIME_COPY(&hv_copy, hv_prepare)(&arena, (u32)nr_cpus, (u64)(UINTN)hv_copy.base,
                                                           hv_copy.pages, &opt);
     if (why) {
