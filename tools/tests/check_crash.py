@@ -9,7 +9,6 @@ tools/run.sh --stop-on). Prints PASS/FAIL per check and "N passed, M failed".
 """
 import argparse
 import os
-import re
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -22,8 +21,7 @@ def check(text, status):
     results = []
 
     def find(pattern):
-        rx = re.compile(pattern)
-        return [m for m in (rx.search(line) for line in lines) if m]
+        return text_checker.matches(lines, pattern)
 
     results.append(("guest-ran", bool(find(r"^crash: loading an empty IDT")), "the crash guest never started"))
     tf = find(r"^exitvisor: cpu (\d+) triple fault in the guest: exit reason 2 \(Triple fault\)")

@@ -47,17 +47,8 @@ GUEST_EXIT_BUDGET = 3000
 
 
 def _first(lines: List[str], pattern: str) -> Optional[re.Match]:
-    rx = re.compile(pattern)
-    for line in lines:
-        m = rx.search(line)
-        if m:
-            return m
-    return None
-
-
-def _all(lines: List[str], pattern: str) -> List[re.Match]:
-    rx = re.compile(pattern)
-    return [m for m in (rx.search(line) for line in lines) if m]
+    found = text_checker.matches(lines, pattern)
+    return found[0] if found else None
 
 
 def online_list(n: int) -> str:
@@ -129,9 +120,9 @@ def check(text: str, status: str, cpus: int) -> List[Result]:
 
     # --- the hypervisor's memory, as Linux sees it ---
     e820 = [(int(m.group(1), 16), int(m.group(2), 16), m.group(3))
-            for m in _all(lines, r"BIOS-e820: \[mem 0x([0-9a-f]+)-0x([0-9a-f]+)\] (.+)$")]
+            for m in text_checker.matches(lines, r"BIOS-e820: \[mem 0x([0-9a-f]+)-0x([0-9a-f]+)\] (.+)$")]
     ranges = [(int(m.group(1), 16), int(m.group(2)) * 4096, m.group(3))
-              for m in _all(lines, r"^probe: hv-memory n=\d+ base=0x([0-9a-f]+) pages=(\d+) kind=(\w+)$")]
+              for m in text_checker.matches(lines, r"^probe: hv-memory n=\d+ base=0x([0-9a-f]+) pages=(\d+) kind=(\w+)$")]
     reserved: List[List[int]] = []      # e820 ranges that are not "usable", adjacent ones merged
     for lo, hi, what in sorted(e820):
         if "usable" in what:
@@ -147,7 +138,7 @@ def check(text: str, status: str, cpus: int) -> List[Result]:
         "ranges not inside a reserved e820 range: %s" % exposed)
 
     # --- the live view ---
-    samples = [int(m.group(1)) for m in _all(lines, r"^probe: live +total +\d+ +(\d+)$")]
+    samples = [int(m.group(1)) for m in text_checker.matches(lines, r"^probe: live +total +\d+ +(\d+)$")]
     live_status = _first(lines, r"^init: exvprobe -w \d+ exit status (\d+)")
     t2 = log.snapshot.t2_exits if log.snapshot else None
     add("live-view", bool(samples) and samples == sorted(samples) and t2 is not None and samples[0] >= t2

@@ -18,7 +18,6 @@ Prints PASS/FAIL per check and "N passed, M failed".
 """
 import argparse
 import os
-import re
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -31,8 +30,7 @@ def check(text, status):
     results = []
 
     def find(pattern):
-        rx = re.compile(pattern)
-        return [m for m in (rx.search(line) for line in lines) if m]
+        return text_checker.matches(lines, pattern)
 
     results.append(("mode-native", bool(find(r"^exitvisor: INIT/SIPI: init_sipi=native\b")),
                     "no 'INIT/SIPI: init_sipi=native' line"))

@@ -24,6 +24,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
 import check_conform  # noqa: E402
+import text_checker  # noqa: E402
 
 
 def observations(run_dir: str):
@@ -63,13 +64,7 @@ def main(argv=None) -> int:
     results = []
     for run in args.run:
         results += compare(base, observations(run), os.path.basename(os.path.normpath(run)))
-    failed = 0
-    for name, why in results:
-        if why is None:
-            print(f"PASS {name}")
-        else:
-            failed += 1
-            print(f"FAIL {name}: {why}")
+    failed = text_checker.print_results([(name, why is None, why) for name, why in results])
     print(f"{len(results) - failed} passed, {failed} failed")
     return 1 if failed else 0
 

@@ -4,6 +4,7 @@ DIR/status.txt, run check(text, status) -> [(name, ok, why)], print
 "PASS name" / "FAIL name: why", on failure the console lines that explain
 it, and the summary "N passed, M failed". Returns the exit status."""
 import os
+import re
 import sys
 from typing import Callable, List, Sequence, Tuple
 
@@ -11,6 +12,21 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 from strip_ansi import strip_ansi  # noqa: E402
 
 CheckResult = Tuple[str, bool, str]
+
+
+def matches(lines: Sequence[str], pattern: str) -> List[re.Match]:
+    """Every match of pattern (re.search) in lines, in order."""
+    rx = re.compile(pattern)
+    return [m for m in (rx.search(line) for line in lines) if m]
+
+
+def print_results(results: Sequence[CheckResult]) -> int:
+    """Print "PASS name" / "FAIL name: why" per check; returns how many failed."""
+    failed = 0
+    for name, ok, why in results:
+        print("PASS %s" % name if ok else "FAIL %s: %s" % (name, why))
+        failed += not ok
+    return failed
 
 
 def run(log_dir: str, check: Callable[[str, str], List[CheckResult]], explain_prefixes: Sequence[str],
@@ -29,10 +45,7 @@ def run(log_dir: str, check: Callable[[str, str], List[CheckResult]], explain_pr
     except OSError:
         pass
     results = check(text, status)
-    failed = 0
-    for name, ok, why in results:
-        print("PASS %s" % name if ok else "FAIL %s: %s" % (name, why))
-        failed += not ok
+    failed = print_results(results)
     if failed:
         picked = [line for line in text.splitlines() if line.startswith(tuple(explain_prefixes))]
         if explain_last:
