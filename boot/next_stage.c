@@ -128,6 +128,29 @@ static int choice(const char *s, size_t n, const char *one, const char *zero, in
     return 1;
 }
 
+/* The keys that take one of two words: the word that stores 1, the one
+ * that stores 0, the message for anything else, and the int it sets. */
+struct two_word_setting {
+    const char *key, *one, *zero, *error;
+    size_t field; /* offset of an int in struct next_stage */
+};
+
+static const struct two_word_setting settings[] = {
+    { "virtualize", "yes", "no", "virtualize= must be yes or no", offsetof(struct next_stage, virtualize) },
+    { "init_sipi", "intercept", "native", "init_sipi= must be native or intercept",
+      offsetof(struct next_stage, intercept_init_sipi) },
+    { "watch_reset_port", "yes", "no", "watch_reset_port= must be yes or no",
+      offsetof(struct next_stage, watch_reset_port) },
+};
+
+static const struct two_word_setting *find_setting(const char *key, size_t n)
+{
+    for (size_t i = 0; i < sizeof(settings) / sizeof(settings[0]); i++)
+        if (key_is(key, n, settings[i].key))
+            return &settings[i];
+    return NULL;
+}
+
 enum parse_result next_stage_from_config(const char *text, size_t len, struct next_stage *out, const char **error,
                                          unsigned *error_line)
 {
@@ -169,43 +192,25 @@ enum parse_result next_stage_from_config(const char *text, size_t len, struct ne
         size_t val = eq + 1;
         while (val < end && is_space(text[val]))
             val++;
-        if (key_is(text + start, key_end - start, "next")) {
-            if (!ends_with_efi(text + val, end - val) ||
-                !copy_text(out->path, sizeof(out->path), text + val, end - val)) {
-                *error = "next= must name an .efi file (at most 255 characters)";
-                *error_line = line_no;
-                return PARSE_ERROR;
-            }
+        const char *key = text + start, *value = text + val, *bad = NULL;
+        size_t key_len = key_end - start, value_len = end - val;
+        const struct two_word_setting *setting = find_setting(key, key_len);
+        if (key_is(key, key_len, "next")) {
+            if (!ends_with_efi(value, value_len) || !copy_text(out->path, sizeof(out->path), value, value_len))
+                bad = "next= must name an .efi file (at most 255 characters)";
             have_next = 1;
-        } else if (key_is(text + start, key_end - start, "options")) {
-            if (!copy_text(out->options, sizeof(out->options), text + val, end - val)) {
-                *error = "options= is longer than 255 characters";
-                *error_line = line_no;
-                return PARSE_ERROR;
-            }
-        } else if (key_is(text + start, key_end - start, "virtualize")) {
-            if (!choice(text + val, end - val, "yes", "no", &out->virtualize)) {
-                *error = "virtualize= must be yes or no";
-                *error_line = line_no;
-                return PARSE_ERROR;
-            }
-            have_setting = 1;
-        } else if (key_is(text + start, key_end - start, "init_sipi")) {
-            if (!choice(text + val, end - val, "intercept", "native", &out->intercept_init_sipi)) {
-                *error = "init_sipi= must be native or intercept";
-                *error_line = line_no;
-                return PARSE_ERROR;
-            }
-            have_setting = 1;
-        } else if (key_is(text + start, key_end - start, "watch_reset_port")) {
-            if (!choice(text + val, end - val, "yes", "no", &out->watch_reset_port)) {
-                *error = "watch_reset_port= must be yes or no";
-                *error_line = line_no;
-                return PARSE_ERROR;
-            }
+        } else if (key_is(key, key_len, "options")) {
+            if (!copy_text(out->options, sizeof(out->options), value, value_len))
+                bad = "options= is longer than 255 characters";
+        } else if (setting) {
+            if (!choice(value, value_len, setting->one, setting->zero, (int *)((char *)out + setting->field)))
+                bad = setting->error;
             have_setting = 1;
         } else {
-            *error = "unknown key (known: next, options, virtualize, init_sipi, watch_reset_port)";
+            bad = "unknown key (known: next, options, virtualize, init_sipi, watch_reset_port)";
+        }
+        if (bad) {
+            *error = bad;
             *error_line = line_no;
             return PARSE_ERROR;
         }

@@ -221,30 +221,23 @@ static void config_reference(const char *text, size_t n, struct config_ref *ref)
             }
             ref->options = text + vs;
             ref->options_len = e - vs;
-        } else if (kn == 10 && memcmp(key, "virtualize", 10) == 0) {
-            if (!two_words(text + vs, e - vs, "yes", "no", &ref->virtualize)) {
-                ref->r = PARSE_ERROR;
-                ref->error_line = ref->lines;
-                continue;
-            }
-            have_setting = true;
-        } else if (kn == 9 && memcmp(key, "init_sipi", 9) == 0) {
-            if (!two_words(text + vs, e - vs, "intercept", "native", &ref->intercept_init_sipi)) {
-                ref->r = PARSE_ERROR;
-                ref->error_line = ref->lines;
-                continue;
-            }
-            have_setting = true;
-        } else if (kn == 16 && memcmp(key, "watch_reset_port", 16) == 0) {
-            if (!two_words(text + vs, e - vs, "yes", "no", &ref->watch_reset_port)) {
-                ref->r = PARSE_ERROR;
-                ref->error_line = ref->lines;
-                continue;
-            }
-            have_setting = true;
         } else {
-            ref->r = PARSE_ERROR;
-            ref->error_line = ref->lines;
+            /* The two-word settings, or an unknown key. */
+            static const struct { const char *key, *one, *zero; } words[] = {
+                { "virtualize", "yes", "no" },
+                { "init_sipi", "intercept", "native" },
+                { "watch_reset_port", "yes", "no" },
+            };
+            int *dest[] = { &ref->virtualize, &ref->intercept_init_sipi, &ref->watch_reset_port };
+            size_t w = 0;
+            while (w < 3 && !(kn == strlen(words[w].key) && memcmp(key, words[w].key, kn) == 0))
+                w++;
+            if (w == 3 || !two_words(text + vs, e - vs, words[w].one, words[w].zero, dest[w])) {
+                ref->r = PARSE_ERROR;
+                ref->error_line = ref->lines;
+                continue;
+            }
+            have_setting = true;
         }
     }
     if (ref->r == PARSE_ERROR)
