@@ -33,7 +33,36 @@
 #define EXV_LEAF_OWN_EXITS      0x40000004u
 #define EXV_WATCH_INIT_SIPI     (1u << 0)   /* init_sipi=intercept: APIC-page stores, x2APIC ICR, NMI kicks */
 #define EXV_WATCH_RESET_PORT    (1u << 1)   /* watch_reset_port=yes: port 0xCF9 (and 4-byte 0xCF8 accesses) */
-#define EXV_LEAF_HV_MAX         EXV_LEAF_OWN_EXITS
+/* CPUID.0x40000005: the boot timeline (hv/timeline.h): cumulative exits per
+ * reason, all vCPUs, sampled from the first VMLAUNCH on.
+ *   ECX = 0: EAX = timeline format version (EXV_TIMELINE_VERSION),
+ *            EBX = samples stored N, ECX = capacity, EDX = generation
+ *            (changes whenever stored samples move: read it before and
+ *            after reading samples, and read again if it changed).
+ *   ECX = 1: EBX:ECX = sampling interval now, TSC ticks (hi:lo); EAX = EDX = 0.
+ *            It doubles each time the full ring drops every other sample.
+ *   ECX = 2: EBX:ECX = TSC at the first VMLAUNCH (hi:lo; t = 0). exitvisor
+ *            does not offset the TSC: a guest's RDTSC minus this is "now".
+ *   ECX = 3: EBX:ECX = TSC rate in Hz from CPUID 0x15/0x16 (0: not stated).
+ *   other ECX: all zero. */
+#define EXV_LEAF_TIMELINE       0x40000005u
+#define EXV_TIMELINE_VERSION    1u
+/* CPUID.0x40000006, ECX = (i << 8) | s: sample i of the timeline.
+ *   s < 0x80 (a basic exit reason r): EBX:ECX = exits of reason r from
+ *            launch to sample i (hi:lo); EAX = EDX = 0.
+ *   s = 0xFE: EAX, EBX, ECX = bit r of reasons 0-31, 32-63, 64-95 set when
+ *            reason r's count at sample i is nonzero; EDX = 0.
+ *   s = 0xFF: EBX:ECX = ticks from launch to sample i (hi:lo); EAX = 0,
+ *            EDX = 1 (0: no sample i).
+ *   i >= N, or any other s: all zero. */
+#define EXV_LEAF_TIMELINE_SAMPLE 0x40000006u
+#define EXV_SAMPLE_SELECT_NONZERO 0xFEu
+#define EXV_SAMPLE_SELECT_TIME  0xFFu
+/* CPUID.0x40000007, ECX = v: vCPU v (0 .. vCPUs-1, the firmware's processor
+ * numbers). EAX = its APIC ID, EBX:ECX = exits it has taken (hi:lo),
+ * EDX = 1 if it runs under exitvisor. v past the last vCPU: all zero. */
+#define EXV_LEAF_VCPU_EXITS     0x40000007u
+#define EXV_LEAF_HV_MAX         EXV_LEAF_VCPU_EXITS
 #define EXV_SIGNATURE           "exitvisor\0\0\0"   /* 12 bytes, EBX, ECX, EDX */
 #define EXV_SIG_EBX             0x74697865u         /* "exit" */
 #define EXV_SIG_ECX             0x6f736976u         /* "viso" */

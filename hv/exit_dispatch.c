@@ -149,6 +149,8 @@ void vmexit_dispatch(struct guest_regs *regs, struct vcpu *v)
     }
     bool own = exit_is_own(v, basic);
     exit_stats_count(hv->stats, v->index, basic);
+    if (timeline_due(hv->timeline, start))
+        timeline_sample(hv->timeline, hv->stats, start);
     handler(v);
     guest_events_before_entry(v);
     u64 cycles = rdtsc() - start - v->untimed_cycles;

@@ -77,3 +77,8 @@ u64 exit_stats_own_cycles(const struct exit_stats *s)
 {
     return sum_field(s, offsetof(struct exit_stats_shard, own_cycles));
 }
+
+u64 exit_stats_vcpu_count(const struct exit_stats *s, u32 vcpu)
+{
+    return vcpu < s->nr_vcpus ? __atomic_load_n(&s->shard[vcpu].total_count, __ATOMIC_RELAXED) : 0;
+}

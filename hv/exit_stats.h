@@ -45,5 +45,7 @@ u64 exit_stats_total_count(const struct exit_stats *s);
 u64 exit_stats_total_cycles(const struct exit_stats *s);
 u64 exit_stats_own_count(const struct exit_stats *s);
 u64 exit_stats_own_cycles(const struct exit_stats *s);
+/* Exits taken by one vCPU (0 past the shards in use). */
+u64 exit_stats_vcpu_count(const struct exit_stats *s, u32 vcpu);
 
 #endif

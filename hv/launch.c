@@ -24,10 +24,21 @@ int exit_dispatch_self_check(void);
 u64 hv_pages_needed(u32 nr_cpus)
 {
     return PAGES(sizeof(struct hv_state)) + PAGES(sizeof(struct vcpu) * nr_cpus) +
-           PAGES(sizeof(struct exit_stats)) + 1 /* MSR bitmap */ + 2 /* I/O bitmaps */ + 1 /* IDT */ +
+           PAGES(sizeof(struct exit_stats)) + PAGES(sizeof(struct timeline)) + 1 /* MSR bitmap */ + 2 /* I/O bitmaps */ + 1 /* IDT */ +
            2 + 512 /* host page tables, 2-MiB worst case */ +
            2 + 512 + 256 /* EPT: PML4, PDPT, 512 PDs, and 4-KiB tables where MTRRs split a 2-MiB page */ +
            (u64)VCPU_PAGES * nr_cpus;
+}
+
+static u64 tsc_hz_stated_by_cpuid(void)
+{
+    struct cpuid_regs l0, l15 = { 0 }, l16 = { 0 };
+    cpuid_ex(0, 0, &l0);
+    if (l0.eax >= 0x15)
+        cpuid_ex(0x15, 0, &l15);
+    if (l0.eax >= 0x16)
+        cpuid_ex(0x16, 0, &l16);
+    return timeline_tsc_hz_from_cpuid(l0.eax, l15.eax, l15.ebx, l15.ecx, l16.eax);
 }
 
 const char *hv_prepare(struct arena *a, u32 nr_cpus, u64 image_base, u64 image_pages,
@@ -54,13 +65,15 @@ const char *hv_prepare(struct arena *a, u32 nr_cpus, u64 image_base, u64 image_p
     hv->nr_vcpus = nr_cpus;
     hv->vcpus = arena_alloc_pages(a, PAGES(sizeof(struct vcpu) * nr_cpus));
     hv->stats = arena_alloc_pages(a, PAGES(sizeof(struct exit_stats)));
+    hv->timeline = arena_alloc_pages(a, PAGES(sizeof(struct timeline)));
     hv->msr_bitmap = arena_alloc_pages(a, 1);
     hv->io_bitmap_a = arena_alloc_pages(a, 1);
     hv->io_bitmap_b = arena_alloc_pages(a, 1);
-    if (!hv->vcpus || !hv->stats || !hv->msr_bitmap || !hv->io_bitmap_a || !hv->io_bitmap_b)
+    if (!hv->vcpus || !hv->stats || !hv->timeline || !hv->msr_bitmap || !hv->io_bitmap_a || !hv->io_bitmap_b)
         return "out of memory for per-CPU state";
     io_bitmap_init(hv->io_bitmap_a, hv->io_bitmap_b, &hv->opt);
     exit_stats_reset(hv->stats, nr_cpus);
+    timeline_reset(hv->timeline, tsc_hz_stated_by_cpuid());
     hv->memory[0] = (struct hv_memory_range){ image_base, image_pages, EXV_MEMORY_CODE };
     hv->memory[1] = (struct hv_memory_range){ arena_base, arena_pages, EXV_MEMORY_DATA };
     hv->memory[2] = (struct hv_memory_range){ (u64)(uintptr_t)hv->stats, PAGES(sizeof(struct exit_stats)),
@@ -68,7 +81,8 @@ const char *hv_prepare(struct arena *a, u32 nr_cpus, u64 image_base, u64 image_p
     hv->nr_memory = 3;
     hv->leaf_env = (struct leaf_env){ hv->stats, hv->possible, &hv->nr_launched, hv->memory, hv->nr_memory,
                                       (hv->opt.intercept_init_sipi ? EXV_WATCH_INIT_SIPI : 0) |
-                                          (hv->opt.watch_reset_port ? EXV_WATCH_RESET_PORT : 0) };
+                                          (hv->opt.watch_reset_port ? EXV_WATCH_RESET_PORT : 0),
+                                      hv->timeline, hv->leaf_vcpus };
     msr_bitmap_init(hv->msr_bitmap, hv->opt.intercept_init_sipi);
     if ((why = host_tables_build_shared(hv, a)))
         return why;
@@ -205,9 +219,13 @@ int hv_launch_cpu(u32 index, u64 guest_rip, u64 guest_rsp, u64 guest_rflags)
     /* Counted as launched before the entry: once in the guest, this CPU
      * never touches hypervisor memory again (EPT hides it). */
     v->launched = true;
+    hv->leaf_vcpus[index].apic_id = v->apic_id;
+    __atomic_store_n(&hv->leaf_vcpus[index].launched, 1, __ATOMIC_RELEASE);
     __atomic_add_fetch(&hv->nr_launched, 1, __ATOMIC_ACQ_REL);
+    timeline_start(hv->timeline, rdtsc()); /* t = 0 at the first VMLAUNCH */
     int rc = vmx_launch(); /* returns only on failure */
     v->launched = false;
+    __atomic_store_n(&hv->leaf_vcpus[index].launched, 0, __ATOMIC_RELEASE);
     __atomic_sub_fetch(&hv->nr_launched, 1, __ATOMIC_ACQ_REL);
     if (rc == 2) {
         u32 err = vmcs_instruction_error();

@@ -56,6 +56,53 @@ static void answer_reason_leaf(u32 leaf, u32 reason, const struct leaf_env *env,
     }
 }
 
+static void set64(struct cpuid_regs *out, u64 v)
+{
+    set(out, 0, (u32)(v >> 32), (u32)v, 0);
+}
+
+static void answer_timeline(u32 ecx, const struct timeline *tl, struct cpuid_regs *out)
+{
+    switch (ecx) {
+    case 0:
+        set(out, EXV_TIMELINE_VERSION, __atomic_load_n(&tl->nr_samples, __ATOMIC_ACQUIRE), tl->capacity,
+            __atomic_load_n(&tl->compactions, __ATOMIC_ACQUIRE));
+        break;
+    case 1:
+        set64(out, tl->interval);
+        break;
+    case 2:
+        set64(out, tl->start_tsc);
+        break;
+    case 3:
+        set64(out, tl->tsc_hz);
+        break;
+    default:
+        set(out, 0, 0, 0, 0);
+        break;
+    }
+}
+
+static void answer_timeline_sample(u32 i, u32 select, const struct timeline *tl, struct cpuid_regs *out)
+{
+    const struct timeline_sample *x = timeline_get(tl, i);
+
+    set(out, 0, 0, 0, 0);
+    if (!x)
+        return;
+    if (select == EXV_SAMPLE_SELECT_TIME) {
+        set(out, 0, (u32)(x->t >> 32), (u32)x->t, 1);
+    } else if (select == EXV_SAMPLE_SELECT_NONZERO) {
+        u32 bits[3] = { 0, 0, 0 };
+        for (u32 r = 0; r < EXIT_REASON_COUNT && r < 96; r++)
+            if (x->count[r])
+                bits[r / 32] |= 1u << (r % 32);
+        set(out, bits[0], bits[1], bits[2], 0);
+    } else if (select < EXIT_REASON_COUNT) {
+        set64(out, x->count[select]);
+    }
+}
+
 void exv_leaf_answer(u32 leaf, u32 ecx, const struct leaf_env *env, struct cpuid_regs *out)
 {
     u64 count, cycles;
@@ -96,6 +143,20 @@ void exv_leaf_answer(u32 leaf, u32 ecx, const struct leaf_env *env, struct cpuid
         } else if (ecx == 1) {
             cycles = exit_stats_own_cycles(env->stats);
             set(out, 0, (u32)(cycles >> 32), (u32)cycles, 0);
+        } else {
+            set(out, 0, 0, 0, 0);
+        }
+        break;
+    case EXV_LEAF_TIMELINE:
+        answer_timeline(ecx, env->timeline, out);
+        break;
+    case EXV_LEAF_TIMELINE_SAMPLE:
+        answer_timeline_sample(ecx >> 8, ecx & 0xFF, env->timeline, out);
+        break;
+    case EXV_LEAF_VCPU_EXITS:
+        if (ecx < env->stats->nr_vcpus) {
+            count = exit_stats_vcpu_count(env->stats, ecx);
+            set(out, env->vcpus[ecx].apic_id, (u32)(count >> 32), (u32)count, env->vcpus[ecx].launched ? 1 : 0);
         } else {
             set(out, 0, 0, 0, 0);
         }

@@ -7,12 +7,19 @@
 #define EXITVISOR_LEAVES_H
 #include "types.h"
 #include "exit_stats.h"
+#include "timeline.h"
 #include "arch/x86.h"
 
 /* A memory range the hypervisor keeps for itself (leaf 0x40000003). */
 struct hv_memory_range {
     u64 base, pages;
     u32 kind; /* EXV_MEMORY_* */
+};
+
+/* What leaf 0x40000007 says of one vCPU. */
+struct leaf_vcpu {
+    u32 apic_id;
+    volatile u32 launched; /* 1 while it runs under exitvisor */
 };
 
 struct leaf_env {
@@ -22,6 +29,8 @@ struct leaf_env {
     const struct hv_memory_range *memory;
     u32 nr_memory;
     u32 watches;              /* EXV_WATCH_* */
+    const struct timeline *timeline;
+    const struct leaf_vcpu *vcpus; /* stats->nr_vcpus entries */
 };
 
 /* True for every leaf this file answers (the whole hypervisor range). */

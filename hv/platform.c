@@ -6,6 +6,7 @@
 void platform_reset(struct vcpu *v, const char *why)
 {
     print_exit_table(v);
+    print_timeline(v);
     hv_log("cpu %u resetting the platform %s", v->index, why);
     hv_log_drain();
     outb(0xCF9, 0x02);

@@ -27,3 +27,41 @@ void exit_stats_report(const struct exit_stats *s, report_line_fn emit, void *ct
                (unsigned long long)exit_stats_own_count(s), (unsigned long long)exit_stats_own_cycles(s));
     emit(line, ctx);
 }
+
+/* Sample lines stay well below hv_log's 256 characters with its prefix. */
+#define TIMELINE_LINE_MAX 160
+
+void timeline_report(const struct timeline *tl, u64 now_tsc, report_line_fn emit, void *ctx)
+{
+    char line[TIMELINE_LINE_MAX + 32];
+    u32 n = __atomic_load_n(&tl->nr_samples, __ATOMIC_ACQUIRE);
+
+    fmt_format(line, sizeof(line),
+               "timeline v%u samples=%u capacity=%u interval=%llu compactions=%u start_tsc=%llu now=%llu tsc_hz=%llu",
+               TIMELINE_VERSION, n, tl->capacity, (unsigned long long)tl->interval, tl->compactions / 2,
+               (unsigned long long)tl->start_tsc,
+               (unsigned long long)(now_tsc > tl->start_tsc ? now_tsc - tl->start_tsc : 0),
+               (unsigned long long)tl->tsc_hz);
+    emit(line, ctx);
+    for (u32 i = 0; i < n; i++) {
+        const struct timeline_sample *x = &tl->sample[i];
+        size_t head = fmt_format(line, sizeof(line), "timeline %u t=%llu", i, (unsigned long long)x->t), len = head;
+        for (u32 r = 0; r < EXIT_REASON_COUNT; r++) {
+            if (!x->count[r])
+                continue;
+            char pair[32];
+            size_t k = fmt_format(pair, sizeof(pair), " %u:%llu", r, (unsigned long long)x->count[r]);
+            if (len + k > TIMELINE_LINE_MAX) {
+                emit(line, ctx);
+                len = head;
+            }
+            for (size_t j = 0; j <= k; j++)
+                line[len + j] = pair[j];
+            len += k;
+        }
+        line[len] = '\0';
+        emit(line, ctx);
+    }
+    fmt_format(line, sizeof(line), "timeline end samples=%u", n);
+    emit(line, ctx);
+}

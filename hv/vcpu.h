@@ -87,6 +87,8 @@ struct hv_state {
     volatile u32 nr_launched;
     struct vcpu *vcpus;           /* nr_vcpus entries */
     struct exit_stats *stats;
+    struct timeline *timeline;    /* the boot timeline (hv/timeline.h) */
+    struct leaf_vcpu leaf_vcpus[EXV_MAX_VCPUS]; /* what leaf 0x40000007 says of each vCPU */
     bool possible[EXIT_REASON_COUNT];
     struct vmx_controls controls; /* read back from the first VMCS launched */
     volatile u32 controls_ready;

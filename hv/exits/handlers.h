@@ -19,6 +19,7 @@ void handle_xsetbv(struct vcpu *v);
 /* vmcall.c */
 void handle_vmcall(struct vcpu *v);
 void print_exit_table(struct vcpu *v); /* the hypervisor's own table, on COM1 */
+void print_timeline(struct vcpu *v);    /* the boot timeline up to now, on COM1 */
 /* vmx_insn.c: VMX instructions and GETSEC raise #UD, as on a CPU without VMX/SMX. */
 void handle_getsec(struct vcpu *v);
 void handle_vmclear(struct vcpu *v);

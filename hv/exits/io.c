@@ -104,6 +104,7 @@ void handle_io_instruction(struct vcpu *v)
             hv_log("cpu %u the guest resets or powers off the machine (OUT 0x%x to port 0x%x); exit table:",
                    v->index, value, port);
             print_exit_table(v);
+            print_timeline(v);
             hv_log_drain();
         }
         if (size == 1)

@@ -20,6 +20,14 @@ void print_exit_table(struct vcpu *v)
     exit_stats_report(hv->stats, log_line, &v->index);
 }
 
+/* At power-off and reset, after the table: a last sample first, so the
+ * timeline ends at the totals just printed. */
+void print_timeline(struct vcpu *v)
+{
+    timeline_sample_now(hv->timeline, hv->stats, rdtsc());
+    timeline_report(hv->timeline, rdtsc(), log_line, &v->index);
+}
+
 void handle_vmcall(struct vcpu *v)
 {
     u64 fn = v->regs->rax;

@@ -3,7 +3,7 @@
  * handler (every file in hv/exits/, with the real hv/guest.c), on random exit reasons,
  * qualifications and guest state, over fake_hw.h's fake VMCS and hardware.
  *
- * fuzz-sources: hv/exit_dispatch.c hv/exits/[a-z]*.c hv/guest.c hv/guest_events.c hv/init_state.c hv/platform.c hv/leaves.c hv/exit_stats.c hv/exit_names.c hv/exit_possible.c hv/insn_decode.c hv/stats_report.c hv/fmt.c hv/tests/fuzz/fake_hw.c
+ * fuzz-sources: hv/exit_dispatch.c hv/exits/[a-z]*.c hv/guest.c hv/guest_events.c hv/init_state.c hv/platform.c hv/leaves.c hv/exit_stats.c hv/exit_names.c hv/exit_possible.c hv/insn_decode.c hv/stats_report.c hv/timeline.c hv/fmt.c hv/tests/fuzz/fake_hw.c
  * fuzz-cflags: -include hv/tests/fuzz/fake_hw.h
  * fuzz-max-len: 2048
  *
@@ -72,6 +72,7 @@ int exit_dispatch_self_check(void);
 
 static struct hv_state state;
 static struct exit_stats stats;
+static struct timeline timeline;
 static struct vcpu vcpus[MAX_VCPUS];
 static u8 apic_buf[4096] __attribute__((aligned(4096)));
 static u8 apic_before[4096], apic_pattern[4096];
@@ -114,6 +115,10 @@ static void setup(struct fin *f)
     state.nr_launched = nr;
     state.vcpus = vcpus;
     state.stats = &stats;
+    /* The timeline: sampling from a TSC the input picks (the fake RDTSC
+     * counts up from fake.tsc), or never started. */
+    timeline_reset(&timeline, 0);
+    state.timeline = &timeline;
     for (u32 i = 0; i < nr; i++)
         vcpus[i].index = vcpus[i].apic_id = i;
     for (u32 r = 0; r < EXIT_REASON_COUNT; r += 8) {
@@ -147,12 +152,15 @@ static void setup(struct fin *f)
     }
     state.leaf_env = (struct leaf_env){ .stats = &stats, .possible = state.possible,
                                         .vcpus_launched = &state.nr_launched, .memory = state.memory,
-                                        .nr_memory = state.nr_memory };
+                                        .nr_memory = state.nr_memory, .timeline = &timeline,
+                                        .vcpus = state.leaf_vcpus };
     memcpy(apic_buf, apic_pattern, sizeof(apic_buf));
 
     fake.xcr0_supported = (fin_u8(f) & 1) ? 0x2E7ull : fin_u64(f);
     fake.cpuid_seed = fin_u32(f);
     fake.tsc = fin_u64(f);
+    if (fin_u8(f) & 1)
+        timeline_start(&timeline, fake.tsc - fin_u8(f) * TIMELINE_FIRST_INTERVAL / 64);
     fake.tsc_step = 1 + fin_u8(f);
     fake.raw_msr_value = fin_u64(f);
 }

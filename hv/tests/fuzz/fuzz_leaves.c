@@ -1,7 +1,7 @@
 /*
  * fuzz_leaves: the CPUID hypervisor range (hv/leaves.c) on random counters.
  *
- * fuzz-sources: hv/leaves.c hv/exit_stats.c hv/exit_names.c hv/exit_possible.c
+ * fuzz-sources: hv/leaves.c hv/timeline.c hv/exit_stats.c hv/exit_names.c hv/exit_possible.c
  * fuzz-max-len: 1024
  *
  * The input builds a struct exit_stats (0..64 shards in use, shards past
@@ -47,6 +47,9 @@ struct want { u32 eax, ebx, ecx, edx; };
  * (not through exit_stats.c's readers). */
 static u64 ref_count[EXIT_REASON_COUNT], ref_cycles[EXIT_REASON_COUNT], ref_tcount, ref_tcycles, ref_own, ref_own_cycles;
 static u32 watches;
+/* The timeline and per-vCPU leaves read these; filled raw from the input. */
+static struct timeline tl;
+static struct leaf_vcpu vcpu_view[EXV_MAX_VCPUS];
 
 static void recompute(void)
 {
@@ -74,7 +77,7 @@ static struct want expected(u32 leaf, u32 ecx, u32 nr_ranges)
     switch (leaf) {
     case 0x40000000u: {
         static const char sig[12] = { 'e', 'x', 'i', 't', 'v', 'i', 's', 'o', 'r', 0, 0, 0 };
-        w.eax = 0x40000004u; /* highest hypervisor leaf */
+        w.eax = 0x40000007u; /* highest hypervisor leaf */
         memcpy(&w.ebx, sig, 4);
         memcpy(&w.ecx, sig + 4, 4);
         memcpy(&w.edx, sig + 8, 4);
@@ -107,6 +110,50 @@ static struct want expected(u32 leaf, u32 ecx, u32 nr_ranges)
         w.eax = ecx == 0 ? watches : 0;
         w.ebx = (u32)(v >> 32);
         w.ecx = (u32)v;
+        return w;
+    case 0x40000005u: /* timeline header */
+        if (ecx == 0) {
+            w.eax = 1;
+            w.ebx = tl.nr_samples;
+            w.ecx = tl.capacity;
+            w.edx = tl.compactions;
+        } else if (ecx >= 1 && ecx <= 3) {
+            v = ecx == 1 ? tl.interval : ecx == 2 ? tl.start_tsc : tl.tsc_hz;
+            w.ebx = (u32)(v >> 32);
+            w.ecx = (u32)v;
+        }
+        return w;
+    case 0x40000006u: { /* timeline sample (ecx >> 8), selector (ecx & 0xFF) */
+        u32 i = ecx >> 8, sel = ecx & 0xFF;
+        if (i >= tl.nr_samples)
+            return w;
+        const struct timeline_sample *x = &tl.sample[i];
+        if (sel == 0xFF) {
+            w.ebx = (u32)(x->t >> 32);
+            w.ecx = (u32)x->t;
+            w.edx = 1;
+        } else if (sel == 0xFE) {
+            u32 bits[3] = { 0, 0, 0 };
+            for (u32 r = 0; r < EXIT_REASON_COUNT; r++)
+                if (x->count[r])
+                    bits[r / 32] |= 1u << (r % 32);
+            w.eax = bits[0];
+            w.ebx = bits[1];
+            w.ecx = bits[2];
+        } else if (sel < EXIT_REASON_COUNT) {
+            w.ebx = (u32)(x->count[sel] >> 32);
+            w.ecx = (u32)x->count[sel];
+        }
+        return w;
+    }
+    case 0x40000007u: /* one vCPU */
+        if (ecx < stats.nr_vcpus) {
+            v = stats.shard[ecx].total_count;
+            w.eax = vcpu_view[ecx].apic_id;
+            w.ebx = (u32)(v >> 32);
+            w.ecx = (u32)v;
+            w.edx = vcpu_view[ecx].launched ? 1 : 0;
+        }
         return w;
     case 0x4FFFFFFFu:
         w.eax = (u32)ref_tcount;
@@ -158,7 +205,7 @@ static u32 pick_leaf(struct fin *f)
 {
     u8 sel = fin_u8(f);
     switch (sel % 8) {
-    case 0: return 0x40000000u + (sel >> 3) % 6;                 /* 0x40000000..5 */
+    case 0: return 0x40000000u + (sel >> 3) % 9;                 /* 0x40000000..8 */
     case 1: return 0x4FFFFFFAu + (sel >> 3) % 6;                 /* 0x4FFFFFFA..F */
     case 2: return 0x40000000u + (fin_u32(f) & 0x0FFFFFFFu);     /* anywhere in the range */
     default: return 0x4FFFFFFCu + sel % 4;                       /* the stat leaves */
@@ -257,8 +304,27 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     launched = fin_u32(&f);
     watches = fin_u8(&f) & 3;
+    /* A timeline in any state a reader may see: any header values, a few
+     * samples with edgy counts (the rest of the ring is garbage). */
+    memset(&tl, 0xC3, sizeof(tl));
+    tl.nr_samples = fin_u8(&f) % 9;
+    tl.capacity = fin_u32(&f);
+    tl.compactions = fin_u32(&f);
+    tl.interval = fin_edgy_u64(&f);
+    tl.start_tsc = fin_edgy_u64(&f);
+    tl.tsc_hz = fin_edgy_u64(&f);
+    for (u32 i = 0; i < tl.nr_samples; i++) {
+        tl.sample[i].t = fin_edgy_u64(&f);
+        for (u32 r = 0; r < EXIT_REASON_COUNT; r++)
+            tl.sample[i].count[r] = (fin_u8(&f) & 1) ? fin_edgy_u64(&f) : 0;
+    }
+    for (u32 v = 0; v < EXV_MAX_VCPUS; v++) {
+        vcpu_view[v].apic_id = fin_u32(&f);
+        vcpu_view[v].launched = fin_u8(&f) & 1;
+    }
     const struct leaf_env env = { .stats = &stats, .possible = possible, .vcpus_launched = &launched,
-                                  .memory = ranges, .nr_memory = nr_ranges, .watches = watches };
+                                  .memory = ranges, .nr_memory = nr_ranges, .watches = watches,
+                                  .timeline = &tl, .vcpus = vcpu_view };
     recompute();
 
     /* The sweep: every stat leaf for every reason and the total selector,
@@ -278,6 +344,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     for (u32 n = 0; n < 3; n++)
         query(&env, 0x40000004u, n, nr_ranges);
     query(&env, 0x40000004u, 0xFFFFFFFFu, nr_ranges);
+    for (u32 n = 0; n < 6; n++)
+        query(&env, 0x40000005u, n, nr_ranges);
+    for (u32 i = 0; i < 10; i++) {
+        for (u32 sel = 0; sel < 0x100; sel++)
+            query(&env, 0x40000006u, (i << 8) | sel, nr_ranges);
+        query(&env, 0x40000006u, (i + 0x10000u) << 8 | 0xFF, nr_ranges);
+    }
+    for (u32 n = 0; n <= EXV_MAX_VCPUS + 1; n++)
+        query(&env, 0x40000007u, n, nr_ranges);
+    query(&env, 0x40000007u, 0xFFFFFFFFu, nr_ranges);
 
     /* Random queries with the rest of the input (at most MAX_QUERIES). */
     for (u32 q = 0; q < MAX_QUERIES && !fin_done(&f); q++) {
