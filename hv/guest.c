@@ -3,27 +3,6 @@
 #include "diag.h"
 #include "arch/x86.h"
 
-/* Inlined into both callers: guest_skip_instruction ends most exits, and
- * a call here cost 5 cycles on every one of them (make bench). */
-static inline __attribute__((always_inline)) void advance_rip(u64 len)
-{
-    vmcs_write(VMCS_GUEST_RIP, vmcs_read(VMCS_GUEST_RIP) + len);
-    u64 intr = vmcs_read(VMCS_GUEST_INTERRUPTIBILITY);
-    if (intr & (INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS))
-        vmcs_write(VMCS_GUEST_INTERRUPTIBILITY, intr & ~(u64)(INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS));
-}
-
-void guest_advance_rip(u64 len)
-{
-    advance_rip(len);
-}
-
-void guest_skip_instruction(struct vcpu *v)
-{
-    (void)v;
-    advance_rip(vmcs_read(VMCS_EXIT_INSTRUCTION_LEN));
-}
-
 /* Traps and aborts; every other exception vector below 32 is a fault. */
 #define NOT_FAULT_VECTORS \
     ((1u << VEC_DB) | (1u << VEC_NMI) | (1u << VEC_BP) | (1u << VEC_OF) | (1u << VEC_DF) | (1u << VEC_MC))
@@ -61,11 +40,6 @@ void guest_set_gpr(struct vcpu *v, u32 index, u64 value)
         vmcs_write(VMCS_GUEST_RSP, value);
     else
         ((u64 *)v->regs)[index & 15] = value;
-}
-
-u32 guest_cpl(void)
-{
-    return (u32)((vmcs_read(VMCS_GUEST_SS_AR) >> 5) & 3);
 }
 
 void guest_flush_tlb(struct vcpu *v)

@@ -96,6 +96,7 @@ const char *hv_prepare(struct arena *a, u32 nr_cpus, u64 image_base, u64 image_p
     for (u32 i = 0; i < nr_cpus; i++) {
         struct vcpu *v = &hv->vcpus[i];
         v->index = i;
+        v->shard = &hv->stats->shard[i];
         v->vmxon_region = arena_alloc_pages(a, 1);
         v->vmcs = arena_alloc_pages(a, 1);
         v->host_stack = arena_alloc_pages(a, HOST_STACK_SIZE / PAGE_SIZE);

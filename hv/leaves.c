@@ -3,69 +3,17 @@
 #include "abi.h"
 #include "exit_names.h"
 
-bool exv_leaf_is_ours(u32 leaf)
-{
-    return leaf >= 0x40000000u && leaf <= 0x4FFFFFFFu;
-}
-
-enum reason_class { REASON_UNDEFINED, REASON_IMPOSSIBLE, REASON_POSSIBLE };
-
-static enum reason_class classify(u32 reason, const struct leaf_env *env)
-{
-    if (!exit_reason_defined(reason))
-        return REASON_UNDEFINED;
-    return env->possible[reason] ? REASON_POSSIBLE : REASON_IMPOSSIBLE;
-}
-
-static void set(struct cpuid_regs *out, u32 a, u32 b, u32 c, u32 d)
-{
-    out->eax = a;
-    out->ebx = b;
-    out->ecx = c;
-    out->edx = d;
-}
-
-/* The per-reason leaves share the undefined/impossible rules; only the
- * layout of a possible reason's answer differs. */
-static void answer_reason_leaf(u32 leaf, u32 reason, const struct leaf_env *env, struct cpuid_regs *out)
-{
-    u64 v;
-
-    switch (classify(reason, env)) {
-    case REASON_UNDEFINED:
-        set(out, 0, 0, 0, EXV_UNDEFINED_EDX);
-        return;
-    case REASON_IMPOSSIBLE:
-        set(out, 0, 0, 0, 0);
-        return;
-    case REASON_POSSIBLE:
-        break;
-    }
-    switch (leaf) {
-    case EXV_LEAF_REASON_COUNT:
-        set(out, (u32)exit_stats_reason_count(env->stats, reason), 0, 0, 0);
-        break;
-    case EXV_LEAF_REASON_CYCLES:
-        v = exit_stats_reason_cycles(env->stats, reason);
-        set(out, 0, (u32)(v >> 32), (u32)v, 0);
-        break;
-    default: /* EXV_LEAF_REASON_COUNT64 */
-        v = exit_stats_reason_count(env->stats, reason);
-        set(out, 0, (u32)(v >> 32), (u32)v, 0);
-        break;
-    }
-}
 
 static void set64(struct cpuid_regs *out, u64 v)
 {
-    set(out, 0, (u32)(v >> 32), (u32)v, 0);
+    exv_leaf_set(out, 0, (u32)(v >> 32), (u32)v, 0);
 }
 
 static void answer_timeline(u32 ecx, const struct timeline *tl, struct cpuid_regs *out)
 {
     switch (ecx) {
     case 0:
-        set(out, EXV_TIMELINE_VERSION, __atomic_load_n(&tl->nr_samples, __ATOMIC_ACQUIRE), tl->capacity,
+        exv_leaf_set(out, EXV_TIMELINE_VERSION, __atomic_load_n(&tl->nr_samples, __ATOMIC_ACQUIRE), tl->capacity,
             __atomic_load_n(&tl->compactions, __ATOMIC_ACQUIRE));
         break;
     case 1:
@@ -78,7 +26,7 @@ static void answer_timeline(u32 ecx, const struct timeline *tl, struct cpuid_reg
         set64(out, tl->tsc_hz);
         break;
     default:
-        set(out, 0, 0, 0, 0);
+        exv_leaf_set(out, 0, 0, 0, 0);
         break;
     }
 }
@@ -87,17 +35,17 @@ static void answer_timeline_sample(u32 i, u32 select, const struct timeline *tl,
 {
     const struct timeline_sample *x = timeline_get(tl, i);
 
-    set(out, 0, 0, 0, 0);
+    exv_leaf_set(out, 0, 0, 0, 0);
     if (!x)
         return;
     if (select == EXV_SAMPLE_SELECT_TIME) {
-        set(out, 0, (u32)(x->t >> 32), (u32)x->t, 1);
+        exv_leaf_set(out, 0, (u32)(x->t >> 32), (u32)x->t, 1);
     } else if (select == EXV_SAMPLE_SELECT_NONZERO) {
         u32 bits[3] = { 0, 0, 0 };
         for (u32 r = 0; r < EXIT_REASON_COUNT && r < 96; r++)
             if (x->count[r])
                 bits[r / 32] |= 1u << (r % 32);
-        set(out, bits[0], bits[1], bits[2], 0);
+        exv_leaf_set(out, bits[0], bits[1], bits[2], 0);
     } else if (select < EXIT_REASON_COUNT) {
         set64(out, x->count[select]);
     }
@@ -107,12 +55,16 @@ void exv_leaf_answer(u32 leaf, u32 ecx, const struct leaf_env *env, struct cpuid
 {
     u64 count, cycles;
 
+    if (leaf >= EXV_LEAF_STATS_FIRST && leaf <= EXV_LEAF_TOTALS) {
+        exv_statistics_answer(leaf, ecx, env, out);
+        return;
+    }
     switch (leaf) {
     case EXV_LEAF_SIGNATURE:
-        set(out, EXV_LEAF_HV_MAX, EXV_SIG_EBX, EXV_SIG_ECX, EXV_SIG_EDX);
+        exv_leaf_set(out, EXV_LEAF_HV_MAX, EXV_SIG_EBX, EXV_SIG_ECX, EXV_SIG_EDX);
         break;
     case EXV_LEAF_INFO:
-        set(out, EXV_ABI_VERSION, *env->vcpus_launched, 0, 0);
+        exv_leaf_set(out, EXV_ABI_VERSION, *env->vcpus_launched, 0, 0);
         break;
     case EXV_LEAF_REASON_MAP: {
         u32 possible = 0, defined = 0;
@@ -120,31 +72,31 @@ void exv_leaf_answer(u32 leaf, u32 ecx, const struct leaf_env *env, struct cpuid
             u64 reason = (u64)ecx * 32 + bit;
             if (reason >= EXIT_REASON_COUNT)
                 break;
-            if (exit_reason_defined((u32)reason))
+            if (exv_reason_defined((u32)reason))
                 defined |= 1u << bit;
-            if (classify((u32)reason, env) == REASON_POSSIBLE)
+            if (exv_reason_class((u32)reason, env) == EXV_REASON_POSSIBLE)
                 possible |= 1u << bit;
         }
-        set(out, possible, defined, 0, 0);
+        exv_leaf_set(out, possible, defined, 0, 0);
         break;
     }
     case EXV_LEAF_HV_MEMORY:
         if (ecx < env->nr_memory) {
             const struct hv_memory_range *m = &env->memory[ecx];
-            set(out, (u32)m->base, (u32)(m->base >> 32), (u32)m->pages, m->kind);
+            exv_leaf_set(out, (u32)m->base, (u32)(m->base >> 32), (u32)m->pages, m->kind);
         } else {
-            set(out, 0, 0, 0, 0);
+            exv_leaf_set(out, 0, 0, 0, 0);
         }
         break;
     case EXV_LEAF_OWN_EXITS:
         if (ecx == 0) {
             count = exit_stats_own_count(env->stats);
-            set(out, env->watches, (u32)(count >> 32), (u32)count, 0);
+            exv_leaf_set(out, env->watches, (u32)(count >> 32), (u32)count, 0);
         } else if (ecx == 1) {
             cycles = exit_stats_own_cycles(env->stats);
-            set(out, 0, (u32)(cycles >> 32), (u32)cycles, 0);
+            exv_leaf_set(out, 0, (u32)(cycles >> 32), (u32)cycles, 0);
         } else {
-            set(out, 0, 0, 0, 0);
+            exv_leaf_set(out, 0, 0, 0, 0);
         }
         break;
     case EXV_LEAF_TIMELINE:
@@ -156,31 +108,14 @@ void exv_leaf_answer(u32 leaf, u32 ecx, const struct leaf_env *env, struct cpuid
     case EXV_LEAF_VCPU_EXITS:
         if (ecx < env->stats->nr_vcpus) {
             count = exit_stats_vcpu_count(env->stats, ecx);
-            set(out, env->vcpus[ecx].apic_id, (u32)(count >> 32), (u32)count, env->vcpus[ecx].launched ? 1 : 0);
+            exv_leaf_set(out, env->vcpus[ecx].apic_id, (u32)(count >> 32), (u32)count, env->vcpus[ecx].launched ? 1 : 0);
         } else {
-            set(out, 0, 0, 0, 0);
+            exv_leaf_set(out, 0, 0, 0, 0);
         }
-        break;
-    case EXV_LEAF_TOTALS:
-        count = exit_stats_total_count(env->stats);
-        cycles = exit_stats_total_cycles(env->stats);
-        set(out, (u32)count, (u32)(cycles >> 32), (u32)cycles, 0);
-        break;
-    case EXV_LEAF_REASON_COUNT64:
-        if (ecx == EXV_SELECT_TOTAL) {
-            count = exit_stats_total_count(env->stats);
-            set(out, 0, (u32)(count >> 32), (u32)count, 0);
-            break;
-        }
-        answer_reason_leaf(leaf, ecx, env, out);
-        break;
-    case EXV_LEAF_REASON_COUNT:
-    case EXV_LEAF_REASON_CYCLES:
-        answer_reason_leaf(leaf, ecx, env, out);
         break;
     default:
         /* The rest of the hypervisor range is reserved: all zero. */
-        set(out, 0, 0, 0, 0);
+        exv_leaf_set(out, 0, 0, 0, 0);
         break;
     }
 }

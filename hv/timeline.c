@@ -5,9 +5,13 @@
 
 void timeline_reset(struct timeline *tl, u64 tsc_hz)
 {
-    u8 *p = (u8 *)tl;
-    for (size_t i = 0; i < sizeof(*tl); i++)
-        p[i] = 0;
+    /* The header only: a sample is written before nr_samples covers it, so
+     * the ring itself needs no zeroing (a byte loop over its 330 KB cost a
+     * million instructions of boot time in Bochs). */
+    tl->nr_samples = 0;
+    tl->compactions = 0;
+    tl->busy = 0;
+    tl->start_tsc = 0;
     tl->next_sample_tsc = NEVER;
     tl->interval = TIMELINE_FIRST_INTERVAL;
     tl->tsc_hz = tsc_hz;

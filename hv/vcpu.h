@@ -47,8 +47,10 @@ struct vcpu {
     bool is_bsp;          /* IA32_APIC_BASE.BSP: an INIT here resets the platform */
     struct guest_regs *regs; /* valid while an exit is being handled */
     u32 exit_reason;         /* basic reason of the exit being handled */
+    bool exit_own;           /* it exists only because exitvisor watches something */
     u64 exit_tsc;            /* RDTSC at the top of the dispatcher */
     u64 untimed_cycles;      /* of this exit: waiting on the serial port, not handling */
+    struct exit_stats_shard *shard; /* this vCPU's counters (written only by it) */
     bool guest_nmi_pending;   /* a real NMI the guest must still receive */
     bool nmi_window_requested; /* NMI-window exiting is on for the pending NMI */
     u32 mailbox;              /* INIT/SIPI posted by other vCPUs (hv/ipi.c) */

@@ -33,25 +33,43 @@ static inline enum vmx_status vmptrld(u64 pa)
     return VMX_STATUS_FROM_FLAGS(cf, zf);
 }
 
+/* VMREAD and VMWRITE run several times on every exit: their flags go
+ * straight to the failure paths with asm goto (two jumps, no SETcc and
+ * test), which took ~3 instructions off each (make bench, README). */
 static inline enum vmx_status vmwrite_checked(u64 field, u64 value)
 {
-    bool cf, zf;
-    __asm__ volatile("vmwrite %3, %2"
-                     : "=@ccc"(cf), "=@ccz"(zf)
-                     : "r"(field), "rm"(value)
-                     : "memory");
-    return VMX_STATUS_FROM_FLAGS(cf, zf);
+    __asm__ goto("vmwrite %1, %0\n\t"
+                 "jc %l[fail_invalid]\n\t"
+                 "jz %l[fail_valid]"
+                 :
+                 : "r"(field), "rm"(value)
+                 : "cc", "memory"
+                 : fail_invalid, fail_valid);
+    return VMX_OK;
+fail_invalid:
+    return VMX_FAIL_INVALID;
+fail_valid:
+    return VMX_FAIL_VALID;
 }
 
 static inline enum vmx_status vmread_checked(u64 field, u64 *value)
 {
-    bool cf, zf;
-    u64 v = 0;
-    __asm__ volatile("vmread %3, %2"
-                     : "=@ccc"(cf), "=@ccz"(zf), "=rm"(v)
-                     : "r"(field));
+    u64 v;
+    __asm__ goto("vmread %1, %0\n\t"
+                 "jc %l[fail_invalid]\n\t"
+                 "jz %l[fail_valid]"
+                 : "=r"(v)
+                 : "r"(field)
+                 : "cc"
+                 : fail_invalid, fail_valid);
     *value = v;
-    return VMX_STATUS_FROM_FLAGS(cf, zf);
+    return VMX_OK;
+fail_invalid:
+    *value = 0;
+    return VMX_FAIL_INVALID;
+fail_valid:
+    *value = 0;
+    return VMX_FAIL_VALID;
 }
 
 struct __attribute__((packed)) invept_descriptor { u64 eptp, reserved; };

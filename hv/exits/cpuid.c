@@ -10,30 +10,38 @@
 #include "../leaves.h"
 #include "../vmcs.h"
 
+/* The real CPU's answer, with the bits above adjusted. */
+static void __attribute__((noinline)) passthrough(u32 leaf, u32 subleaf, struct cpuid_regs *r)
+{
+    cpuid_ex(leaf, subleaf, r);
+    if (leaf == 1) {
+        r->ecx &= ~(CPUID1_ECX_VMX | CPUID1_ECX_SMX | CPUID1_ECX_OSXSAVE);
+        r->ecx |= CPUID1_ECX_HYPERVISOR;
+        if (vmcs_read(VMCS_GUEST_CR4) & CR4_OSXSAVE)
+            r->ecx |= CPUID1_ECX_OSXSAVE;
+    } else if (leaf == 7 && subleaf == 0) {
+        r->ecx &= ~CPUID7_ECX_OSPKE;
+        if (vmcs_read(VMCS_GUEST_CR4) & CR4_PKE)
+            r->ecx |= CPUID7_ECX_OSPKE;
+    }
+}
+
 void handle_cpuid(struct vcpu *v)
 {
-    u32 leaf = (u32)v->regs->rax, subleaf = (u32)v->regs->rcx;
+    struct guest_regs *g = v->regs;
+    u32 leaf = (u32)g->rax, subleaf = (u32)g->rcx;
     struct cpuid_regs r;
 
-    if (exv_leaf_is_ours(leaf)) {
+    if (exv_leaf_is_statistics(leaf))
+        exv_statistics_answer(leaf, subleaf, &hv->leaf_env, &r);
+    else if (exv_leaf_is_ours(leaf))
         exv_leaf_answer(leaf, subleaf, &hv->leaf_env, &r);
-    } else {
-        cpuid_ex(leaf, subleaf, &r);
-        if (leaf == 1) {
-            r.ecx &= ~(CPUID1_ECX_VMX | CPUID1_ECX_SMX | CPUID1_ECX_OSXSAVE);
-            r.ecx |= CPUID1_ECX_HYPERVISOR;
-            if (vmcs_read(VMCS_GUEST_CR4) & CR4_OSXSAVE)
-                r.ecx |= CPUID1_ECX_OSXSAVE;
-        } else if (leaf == 7 && subleaf == 0) {
-            r.ecx &= ~CPUID7_ECX_OSPKE;
-            if (vmcs_read(VMCS_GUEST_CR4) & CR4_PKE)
-                r.ecx |= CPUID7_ECX_OSPKE;
-        }
-    }
+    else
+        passthrough(leaf, subleaf, &r);
     /* CPUID writes the low 32 bits and clears the high 32 bits of each. */
-    v->regs->rax = r.eax;
-    v->regs->rbx = r.ebx;
-    v->regs->rcx = r.ecx;
-    v->regs->rdx = r.edx;
+    g->rax = r.eax;
+    g->rbx = r.ebx;
+    g->rcx = r.ecx;
+    g->rdx = r.edx;
     guest_skip_instruction(v);
 }

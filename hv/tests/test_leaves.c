@@ -139,6 +139,17 @@ TEST(leaf_is_ours_boundaries)
     CHECK(!exv_leaf_is_ours(0xFFFFFFFFu), "0xFFFFFFFF is not ours");
 }
 
+TEST(leaf_is_statistics_boundaries)
+{
+    static const u32 yes[] = { 0x4FFFFFFCu, 0x4FFFFFFDu, 0x4FFFFFFEu, 0x4FFFFFFFu };
+    static const u32 no[] = { 0, 0x40000000u, 0x4FFFFFFBu, 0x50000000u, 0x8FFFFFFCu, 0xFF2C2C2Cu, 0xFFFFFFFFu };
+    for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++)
+        CHECK(exv_leaf_is_statistics(yes[i]), "%#x is a statistics leaf", yes[i]);
+    /* 0xFF2C2C2C: found by fuzz_dispatch when the test was a bare >= */
+    for (size_t i = 0; i < sizeof(no) / sizeof(no[0]); i++)
+        CHECK(!exv_leaf_is_statistics(no[i]), "%#x is not a statistics leaf", no[i]);
+}
+
 TEST(leaf_signature)
 {
     setup();
