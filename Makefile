@@ -84,12 +84,38 @@ $(BUILD)/%.efi: $(BUILD)/%.so
 	@$(if $(Q),echo "  EFI     $@")
 	$(Q)$(OBJCOPY) $(EFI_SECTIONS) --target efi-app-x86_64 --subsystem=10 $< $@
 
+# ---- bad input: one line and a non-zero exit, before anything is built ----
+# NEXT= must be an EFI application and OPTIONS= fit exitvisor
+# (tools/check_input.py); CPUS= (and ENGINE=, TIMEOUT=) must suit exitvisor
+# and the engine (tools/run.sh --check). Checked while make reads this file,
+# so a bad value stops make run, make disk and make run-linux at once.
+shell_quote = '$(subst ','\'',$(1))'
+INPUT_GOALS := $(filter run disk run-linux $(BUILD)/disk.img,$(MAKECMDGOALS))
+INPUT_WHO := $(if $(filter run,$(INPUT_GOALS)),run,$(if $(filter run-linux,$(INPUT_GOALS)),run-linux,disk))
+INPUT_ERROR :=
+ifneq ($(INPUT_GOALS),)
+# NEXT= and OPTIONS= go on the disk: make disk, and make run unless GUEST=linux.
+ifneq ($(strip $(filter disk $(BUILD)/disk.img,$(INPUT_GOALS)) $(if $(filter linux,$(GUEST)),,$(filter run,$(INPUT_GOALS)))),)
+# (Without python3 yet, on a machine deps has not set up, the file checks
+# are left to the boot: exitvisor names a next stage it cannot start.)
+INPUT_ERROR := $(if $(shell command -v python3 2>/dev/null),$(shell python3 tools/check_input.py --who $(INPUT_WHO) --next=$(call shell_quote,$(NEXT)) \
+	--options=$(call shell_quote,$(OPTIONS)) 2>&1 >/dev/null))
+endif
+ifneq ($(filter run run-linux,$(INPUT_GOALS)),)
+INPUT_ERROR += $(if $(INPUT_ERROR),,$(shell RUN_NAMES=make bash tools/run.sh --check --engine $(call shell_quote,$(ENGINE)) \
+	--cpus $(call shell_quote,$(CPUS)) --timeout $(call shell_quote,$(if $(filter run-linux,$(INPUT_GOALS))$(filter linux,$(GUEST)),$(LINUX_TIMEOUT),$(TIMEOUT))) 2>&1 >/dev/null))
+endif
+ifneq ($(strip $(INPUT_ERROR)),)
+$(error $(strip $(INPUT_ERROR)))
+endif
+endif
+
 # ---- disk image: the ESP that make run and the tests boot ----
 $(BUILD)/esp/EFI/exitvisor/exitvisor.cfg: FORCE
 	@mkdir -p $(dir $@)
 	@printf '%s\n' "# written by make: what exitvisor starts after virtualizing the machine" \
-	   'next=\EFI\exitvisor\$(if $(NEXT),$(notdir $(NEXT)),probe.efi)' \
-	   'options=$(OPTIONS)' > $@.tmp
+	   $(call shell_quote,next=\EFI\exitvisor\$(if $(NEXT),$(notdir $(NEXT)),probe.efi)) \
+	   $(call shell_quote,options=$(OPTIONS)) > $@.tmp
 	@cmp -s $@.tmp $@ || mv $@.tmp $@; rm -f $@.tmp
 
 disk: $(BUILD)/disk.img

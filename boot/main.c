@@ -52,18 +52,22 @@ static VOID EFIAPI virtualize_ap(VOID *unused)
 
 /* ---- choosing and starting the next stage ---- */
 
-/* Narrow UCS-2 load options to ASCII; binary (non-text) options count as none. */
-static void narrow(const CHAR16 *w, UINTN bytes, char *out, UINTN cap)
+/* Narrow UCS-2 load options to ASCII; binary (non-text) options count as
+ * none. False, with out empty, when the text does not fit in cap - 1
+ * characters: cut short it could name another file or pass other options. */
+static BOOLEAN narrow(const CHAR16 *w, UINTN bytes, char *out, UINTN cap)
 {
-    UINTN n = 0;
-    for (UINTN i = 0; w && i < bytes / 2 && w[i] && n + 1 < cap; i++) {
+    UINTN n = 0, i = 0;
+    for (; w && i < bytes / 2 && w[i] && n + 1 < cap; i++) {
         if (w[i] < 0x20 || w[i] > 0x7E) {
             n = 0;
             break;
         }
         out[n++] = (char)w[i];
     }
-    out[n] = '\0';
+    BOOLEAN fits = !(n + 1 >= cap && w && i < bytes / 2 && w[i]);
+    out[fits ? n : 0] = '\0';
+    return fits;
 }
 
 static void widen(const char *s, CHAR16 *out, UINTN cap)
@@ -74,27 +78,61 @@ static void widen(const char *s, CHAR16 *out, UINTN cap)
     out[i] = 0;
 }
 
+/* Room for every key with the longest values (options= alone may be 4 KiB)
+ * and plenty of comments. */
+#define CONFIG_MAX_BYTES (4 * NEXT_STAGE_OPTIONS_MAX)
+
+/* Read the whole config file into text; its length, or -1. A longer file
+ * is cut after its last complete line within the buffer (a cut line could
+ * be a cut options= value), and that is said. */
+static INTN read_config_text(EFI_FILE_HANDLE file, char *text, UINTN cap)
+{
+    UINTN size = cap, extra = 1;
+    char probe;
+
+    if (EFI_ERROR(file->Read(file, &size, text)))
+        return -1;
+    if (size == cap && !EFI_ERROR(file->Read(file, &extra, &probe)) && extra) {
+        while (size && text[size - 1] != '\n')
+            size--;
+        hv_log("%s is longer than %u bytes: only its first %llu bytes (whole lines) are read", NEXT_STAGE_CONFIG,
+               (unsigned)cap, (unsigned long long)size);
+    }
+    return (INTN)size;
+}
+
+/* Every bad line with its number and what exitvisor does instead; the good
+ * lines have applied. */
+static void report_config_problems(const struct config_problems *p)
+{
+    unsigned kept = p->count < NEXT_STAGE_PROBLEMS_KEPT ? p->count : NEXT_STAGE_PROBLEMS_KEPT;
+    for (unsigned i = 0; i < kept; i++)
+        hv_log("%s line %u: %s", NEXT_STAGE_CONFIG, p->first[i].line, p->first[i].why);
+    if (p->count > kept)
+        hv_log("%s: %u more bad lines not shown", NEXT_STAGE_CONFIG, p->count - kept);
+    if (p->count)
+        hv_log("%s: %u bad line%s skipped; the other lines apply", NEXT_STAGE_CONFIG, p->count,
+               p->count == 1 ? "" : "s");
+}
+
 static void read_config(EFI_LOADED_IMAGE *li, struct next_stage *next)
 {
-    static char text[4096];
-    CHAR16 path[NEXT_STAGE_MAX];
+    static char text[CONFIG_MAX_BYTES];
+    static struct config_problems problems;
+    CHAR16 path[sizeof(NEXT_STAGE_CONFIG)];
     EFI_FILE_HANDLE root = LibOpenRoot(li->DeviceHandle), file;
-    UINTN size = sizeof(text) - 1;
-    const char *error = NULL;
-    unsigned line = 0;
 
     if (!root)
         return;
-    widen(NEXT_STAGE_CONFIG, path, NEXT_STAGE_MAX);
+    widen(NEXT_STAGE_CONFIG, path, sizeof(NEXT_STAGE_CONFIG));
     if (EFI_ERROR(root->Open(root, &file, path, EFI_FILE_MODE_READ, 0))) {
         root->Close(root);
         return;
     }
-    if (!EFI_ERROR(file->Read(file, &size, text))) {
-        if (next_stage_from_config(text, size, next, &error, &line) == PARSE_ERROR) {
-            hv_log("%s line %u: %s; using the default next stage", NEXT_STAGE_CONFIG, line, error);
-            next_stage_default(next);
-        }
+    INTN size = read_config_text(file, text, sizeof(text));
+    if (size >= 0) {
+        next_stage_from_config(text, (size_t)size, next, &problems);
+        report_config_problems(&problems);
     }
     file->Close(file);
     root->Close(root);
@@ -102,7 +140,9 @@ static void read_config(EFI_LOADED_IMAGE *li, struct next_stage *next)
 
 static void choose_next_stage(EFI_LOADED_IMAGE *li, struct next_stage *next)
 {
-    char line[512], self[NEXT_STAGE_MAX];
+    /* "[self.efi] next.efi options": room for two paths and the options. */
+    static char line[2 * NEXT_STAGE_PATH_MAX + NEXT_STAGE_OPTIONS_MAX];
+    char self[NEXT_STAGE_PATH_MAX];
     CHAR16 *self_path = DevicePathToStr(li->FilePath);
 
     self[0] = '\0';
@@ -114,10 +154,12 @@ static void choose_next_stage(EFI_LOADED_IMAGE *li, struct next_stage *next)
     next_stage_default(&from_config);
     read_config(li, &from_config);
     next_stage_default(next);
-    narrow(li->LoadOptions, li->LoadOptionsSize, line, sizeof(line));
-    enum parse_result r = next_stage_from_command_line(line, self[0] ? self : NULL, next);
+    enum parse_result r = PARSE_ERROR;
+    if (narrow(li->LoadOptions, li->LoadOptionsSize, line, sizeof(line)))
+        r = next_stage_from_command_line(line, self[0] ? self : NULL, next);
     if (r == PARSE_ERROR)
-        hv_log("load options name a next stage longer than %u characters; ignoring them", NEXT_STAGE_MAX - 1);
+        hv_log("load options too long (the next stage's path may have %u characters, its options %u); "
+               "ignoring them", NEXT_STAGE_PATH_MAX - 1, NEXT_STAGE_OPTIONS_MAX - 1);
     if (r != PARSE_OK) {
         *next = from_config;
         return;
@@ -128,16 +170,40 @@ static void choose_next_stage(EFI_LOADED_IMAGE *li, struct next_stage *next)
     next->watch_reset_port = from_config.watch_reset_port;
 }
 
+/* One console line (hv_log cuts at 255 characters): long options are shown
+ * by their start and their length; all of them are passed on. */
+static void log_next_stage(const struct next_stage *next)
+{
+    enum { SHOWN = 100 };
+    char shown[SHOWN + 4];
+    UINTN n = 0;
+
+    while (next->options[n] && n < SHOWN)
+        n++;
+    CopyMem(shown, next->options, n);
+    shown[n] = '\0';
+    if (!next->options[n]) {
+        hv_log("next stage %s options \"%s\" (from %s)", next->path, shown, next->source);
+        return;
+    }
+    UINTN total = n;
+    while (next->options[total])
+        total++;
+    CopyMem(shown + n, "...", 4);
+    hv_log("next stage %s options \"%s\" (from %s; %llu characters, the first %u shown)", next->path, shown,
+           next->source, (unsigned long long)total, (unsigned)SHOWN);
+}
+
 static EFI_STATUS start_next_stage(EFI_HANDLE self, EFI_LOADED_IMAGE *li, const struct next_stage *next)
 {
     static EFI_GUID loaded_image_guid = LOADED_IMAGE_PROTOCOL;
-    static CHAR16 wide_path[NEXT_STAGE_MAX], wide_options[NEXT_STAGE_MAX];
+    static CHAR16 wide_path[NEXT_STAGE_PATH_MAX], wide_options[NEXT_STAGE_OPTIONS_MAX];
     EFI_HANDLE child = NULL;
     EFI_LOADED_IMAGE *child_li = NULL;
 
-    widen(next->path, wide_path, NEXT_STAGE_MAX);
-    widen(next->options, wide_options, NEXT_STAGE_MAX);
-    hv_log("next stage %s options \"%s\" (from %s)", next->path, next->options, next->source);
+    widen(next->path, wide_path, NEXT_STAGE_PATH_MAX);
+    widen(next->options, wide_options, NEXT_STAGE_OPTIONS_MAX);
+    log_next_stage(next);
     EFI_DEVICE_PATH *dp = FileDevicePath(li->DeviceHandle, wide_path);
     EFI_STATUS s = dp ? BS->LoadImage(FALSE, self, dp, NULL, 0, &child) : EFI_OUT_OF_RESOURCES;
     if (EFI_ERROR(s)) {

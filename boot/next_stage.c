@@ -129,18 +129,30 @@ static int choice(const char *s, size_t n, const char *one, const char *zero, in
 }
 
 /* The keys that take one of two words: the word that stores 1, the one
- * that stores 0, the message for anything else, and the int it sets. */
+ * that stores 0, the int it sets, and what a line with any other value
+ * sets instead, with the message that says so. */
 struct two_word_setting {
     const char *key, *one, *zero, *error;
     size_t field; /* offset of an int in struct next_stage */
+    int if_bad;
 };
 
+/*
+ * A bad value must never make a run quietly measure something else:
+ *  - virtualize: not virtualizing. A misspelt "no" read as yes would turn a
+ *    baseline into a virtualized run that looks like a baseline; the other
+ *    way round the guest finds no exitvisor signature and says so at once.
+ *  - init_sipi: native, the default (what a file without the key gets);
+ *    tools/run.sh replaces a bad line with intercept under Bochs.
+ *  - watch_reset_port: no, the default: watching adds exits of its own.
+ */
 static const struct two_word_setting settings[] = {
-    { "virtualize", "yes", "no", "virtualize= must be yes or no", offsetof(struct next_stage, virtualize) },
-    { "init_sipi", "intercept", "native", "init_sipi= must be native or intercept",
-      offsetof(struct next_stage, intercept_init_sipi) },
-    { "watch_reset_port", "yes", "no", "watch_reset_port= must be yes or no",
-      offsetof(struct next_stage, watch_reset_port) },
+    { "virtualize", "yes", "no", "virtualize= must be yes or no; not virtualizing (a bad line must not turn a "
+      "baseline run into a virtualized one)", offsetof(struct next_stage, virtualize), 0 },
+    { "init_sipi", "intercept", "native", "init_sipi= must be native or intercept; using native, the default",
+      offsetof(struct next_stage, intercept_init_sipi), 0 },
+    { "watch_reset_port", "yes", "no", "watch_reset_port= must be yes or no; not watching it, the default",
+      offsetof(struct next_stage, watch_reset_port), 0 },
 };
 
 static const struct two_word_setting *find_setting(const char *key, size_t n)
@@ -151,13 +163,76 @@ static const struct two_word_setting *find_setting(const char *key, size_t n)
     return NULL;
 }
 
-enum parse_result next_stage_from_config(const char *text, size_t len, struct next_stage *out, const char **error,
-                                         unsigned *error_line)
+#define STR_(x) #x
+#define STR(x) STR_(x)
+#define PATH_CHARS 255    /* NEXT_STAGE_PATH_MAX - 1, spelled out for the messages */
+#define OPTIONS_CHARS 4095 /* NEXT_STAGE_OPTIONS_MAX - 1 */
+_Static_assert(PATH_CHARS == NEXT_STAGE_PATH_MAX - 1, "the messages name the path limit");
+_Static_assert(OPTIONS_CHARS == NEXT_STAGE_OPTIONS_MAX - 1, "the messages name the options limit");
+
+static void note_problem(struct config_problems *p, unsigned line, const char *why)
 {
-    int have_next = 0, have_setting = 0;
+    if (p->count < NEXT_STAGE_PROBLEMS_KEPT) {
+        p->first[p->count].line = line;
+        p->first[p->count].why = why;
+    }
+    p->count++;
+}
+
+/* What the lines seen so far chose. */
+struct config_state {
+    struct next_stage *out;
+    int have_next, have_setting;
+};
+
+/* One key=value line; NULL when it applies, else why not (the line has then
+ * set what is safest for its key). */
+static const char *apply_line(struct config_state *st, const char *key, size_t key_len, const char *value,
+                              size_t value_len)
+{
+    struct next_stage *out = st->out;
+    const struct two_word_setting *setting = find_setting(key, key_len);
+
+    if (key_is(key, key_len, "next")) {
+        /* The last next= is the one the file means: when it is unusable, an
+         * earlier good one is not started either; the file then names no
+         * program, and its options and settings go to the default one, as
+         * in a file without next=. */
+        if (ends_with_efi(value, value_len) && copy_text(out->path, sizeof(out->path), value, value_len)) {
+            st->have_next = 1;
+            return NULL;
+        }
+        st->have_next = 0;
+        return "next= must name an .efi file of at most " STR(PATH_CHARS) " characters; starting the default, "
+               NEXT_STAGE_DEFAULT;
+    }
+    if (key_is(key, key_len, "options")) {
+        /* Options are never cut short (a cut kernel command line boots
+         * something else): the next stage gets none at all. */
+        if (copy_text(out->options, sizeof(out->options), value, value_len))
+            return NULL;
+        out->options[0] = '\0';
+        return "options= is longer than " STR(OPTIONS_CHARS) " characters; the next stage gets no options";
+    }
+    if (setting) {
+        int *field = (int *)((char *)out + setting->field);
+        st->have_setting = 1;
+        if (choice(value, value_len, setting->one, setting->zero, field))
+            return NULL;
+        *field = setting->if_bad;
+        return setting->error;
+    }
+    return "unknown key (known: next, options, virtualize, init_sipi, watch_reset_port); line ignored";
+}
+
+enum parse_result next_stage_from_config(const char *text, size_t len, struct next_stage *out,
+                                         struct config_problems *problems)
+{
+    struct config_state st = { out, 0, 0 };
     unsigned line_no = 0;
     size_t i = 0;
 
+    problems->count = 0;
     /* A NUL ends the text: past it, a value would be cut short where the
      * ".efi" check cannot see it (found by fuzz_next_stage). */
     for (size_t k = 0; k < len; k++)
@@ -184,45 +259,23 @@ enum parse_result next_stage_from_config(const char *text, size_t len, struct ne
         while (eq < end && text[eq] != '=')
             eq++;
         if (eq == end) {
-            *error = "expected key=value";
-            *error_line = line_no;
-            return PARSE_ERROR;
+            note_problem(problems, line_no, "expected key=value; line ignored");
+            continue;
         }
         size_t key_end = trimmed_len(text + start, eq - start) + start;
         size_t val = eq + 1;
         while (val < end && is_space(text[val]))
             val++;
-        const char *key = text + start, *value = text + val, *bad = NULL;
-        size_t key_len = key_end - start, value_len = end - val;
-        const struct two_word_setting *setting = find_setting(key, key_len);
-        if (key_is(key, key_len, "next")) {
-            if (!ends_with_efi(value, value_len) || !copy_text(out->path, sizeof(out->path), value, value_len))
-                bad = "next= must name an .efi file (at most 255 characters)";
-            have_next = 1;
-        } else if (key_is(key, key_len, "options")) {
-            if (!copy_text(out->options, sizeof(out->options), value, value_len))
-                bad = "options= is longer than 255 characters";
-        } else if (setting) {
-            if (!choice(value, value_len, setting->one, setting->zero, (int *)((char *)out + setting->field)))
-                bad = setting->error;
-            have_setting = 1;
-        } else {
-            bad = "unknown key (known: next, options, virtualize, init_sipi, watch_reset_port)";
-        }
-        if (bad) {
-            *error = bad;
-            *error_line = line_no;
-            return PARSE_ERROR;
-        }
+        const char *why = apply_line(&st, text + start, key_end - start, text + val, end - val);
+        if (why)
+            note_problem(problems, line_no, why);
     }
-    if (!have_next) {
-        if (out->options[0] || have_setting) {
-            /* options or settings without next: they apply to the default program. */
-            copy_text(out->path, sizeof(out->path), NEXT_STAGE_DEFAULT, sizeof(NEXT_STAGE_DEFAULT) - 1);
-            out->source = "config file";
-            return PARSE_OK;
-        }
-        return PARSE_NONE;
+    if (!st.have_next) {
+        /* Also over a good next= that a bad one after it cancelled. */
+        copy_text(out->path, sizeof(out->path), NEXT_STAGE_DEFAULT, sizeof(NEXT_STAGE_DEFAULT) - 1);
+        if (!out->options[0] && !st.have_setting)
+            return PARSE_NONE;
+        /* options or settings without (a usable) next: they apply to the default program. */
     }
     out->source = "config file";
     return PARSE_OK;

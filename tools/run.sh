@@ -8,7 +8,12 @@
 #   --engine   auto (default): qemu-kvm when /dev/kvm is usable read-write AND the host
 #              CPU has the vmx flag (AND kvm_intel's nested parameter, if present, is
 #              Y/1); otherwise bochs, the only engine here that emulates VMX.
-#   --cpus     number of virtual CPUs (default 2)
+#   --cpus     number of virtual CPUs (default 2): 1 to the smaller of exitvisor's
+#              limit (EXV_MAX_VCPUS in hv/exit_stats.h, 64) and the engine's: Bochs
+#              2.7 at most 15 here (64 timer slots; each CPU takes 3, for its local
+#              APIC, VMX preemption and MWAITX timers, and this machine's devices
+#              take 19: 16 CPUs end in a PANIC "too many registered timers"); QEMU's
+#              pc machine 255. Anything else is refused with one line.
 #   --disk     raw disk image (required)
 #   --out      log directory (default: a new /tmp/exitvisor-run.XXXXXX); files:
 #                serial.log  raw COM1 output        serial.txt  same, ANSI-stripped
@@ -23,6 +28,14 @@
 #   --quiet    do not stream the serial console to stdout (tests use this)
 #   --stop-on REGEX  stop the emulator (status 0) once the serial console matches
 #              REGEX (grep -E): for guests that never end it themselves
+#   --no-stop-on-return  keep running after exitvisor reports that the next stage
+#              returned to the firmware (or could not be loaded); by default the
+#              run stops there (status "returned", exit status 3): nothing more
+#              would happen but the firmware's boot menu until --timeout
+#   --check    check the options (the --cpus limits included) and the engine
+#              choice, print nothing, exit 0 or 1 with the one error line: for
+#              `make run`, before it builds anything (with RUN_NAMES=make in the
+#              environment the line names make's CPUS=, ENGINE=, TIMEOUT=)
 #   --print-engine  print the engine --engine (auto) would use, one word, and exit
 #   --init-sipi native|intercept  exitvisor's INIT/SIPI mode (init_sipi= in
 #              \EFI\exitvisor\exitvisor.cfg). Default: intercept for the bochs engine
@@ -39,9 +52,15 @@
 #   1    usage or setup error (bad option, missing disk/tool, unusable forced engine)
 #   2    the emulator failed (bochs panic, triple fault (bochs; qemu-tcg), qemu or KVM
 #        error, emulator killed by someone else)
+#   3    the next stage returned to the firmware ("exitvisor: next stage returned,
+#        EFI status 0x..."), or exitvisor could not load it ("cannot load the next
+#        stage"); the emulator is stopped a second after that line, and one line
+#        "run: the next stage returned ..." says so with the EFI status
 #   124  timeout: the guest did not end the emulator within --timeout seconds
 #   130  run.sh itself was interrupted (SIGINT/SIGTERM/SIGHUP); the emulator is killed
-# status.txt holds "<ended|stopped|timeout|panic|error|interrupted> <seconds> <engine> <detail>".
+# status.txt holds "<ended|stopped|returned|timeout|panic|error|interrupted> <seconds> <engine> <detail>"
+# ("returned ... EFI status 0x...": the line exitvisor printed, after "exitvisor: ").
+# --stop-on wins over "returned" when its line shows first (or in the same moment).
 #
 # Messages from this script start with "run: " on stdout (errors on stderr), so they
 # can be told apart from the streamed guest console.
@@ -54,6 +73,9 @@ BOCHS_CYL_BYTES=$((16 * 63 * 512))      # Bochs flat disks: whole 16x63 cylinder
 
 die() { echo "run: error: $*" >&2; exit 1; }
 say() { echo "run: $*"; }
+
+# An option as the user typed it: make's variable when make asks (--check).
+name() { if [ "${RUN_NAMES:-}" = make ]; then echo "$2"; else echo "$1"; fi; }
 
 usage() { sed -n '3,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "${BASH_SOURCE[0]}"; }
 
@@ -68,6 +90,8 @@ timeout_s=300
 stop_on=
 quiet=0
 print_engine=0
+check_only=0
+stop_on_return=1
 init_sipi=
 init_sipi_why=
 while [ "$#" -gt 0 ]; do
@@ -87,6 +111,8 @@ while [ "$#" -gt 0 ]; do
         --timeout) timeout_s=$val ;;
         --quiet)   quiet=1 ;;
         --print-engine) print_engine=1 ;;
+        --check)   check_only=1 ;;
+        --no-stop-on-return) stop_on_return=0 ;;
         --stop-on) stop_on=$val ;;
         --init-sipi) init_sipi=$val ;;
         -h|--help) usage; exit 0 ;;
@@ -97,14 +123,16 @@ done
 case $init_sipi in ''|native|intercept) ;; *)
     die "--init-sipi must be native or intercept, not '$init_sipi'" ;; esac
 case $engine in auto|bochs|qemu-kvm|qemu-tcg) ;; *)
-    die "--engine must be auto, bochs, qemu-kvm or qemu-tcg, not '$engine'" ;; esac
-is_uint "$cpus" && [ "$cpus" -ge 1 ] || die "--cpus must be a positive integer, not '$cpus'"
-is_uint "$timeout_s" && [ "$timeout_s" -ge 1 ] || die "--timeout must be a positive number of seconds, not '$timeout_s'"
+    die "$(name --engine ENGINE=) must be auto, bochs, qemu-kvm or qemu-tcg, not '$engine'" ;; esac
+is_uint "$cpus" && [ "$cpus" -ge 1 ] || die "$(name --cpus CPUS=) must be a whole number from 1 up, not '$cpus'"
+cpus=$((10#$cpus))
+is_uint "$timeout_s" && [ "$timeout_s" -ge 1 ] ||
+    die "$(name --timeout TIMEOUT=) must be a positive number of seconds, not '$timeout_s'"
 megs=${MEGS:-512}
 is_uint "$megs" && [ "$megs" -ge 64 ] || die "MEGS must be an integer >= 64, not '$megs'"
 ips=${BOCHS_IPS:-200000000}
 is_uint "$ips" || die "BOCHS_IPS must be an integer, not '$ips'"
-if [ "$print_engine" -eq 0 ]; then
+if [ "$print_engine" -eq 0 ] && [ "$check_only" -eq 0 ]; then
     [ -n "$disk" ] || die "--disk IMG is required"
     [ -f "$disk" ] || die "disk image '$disk' does not exist"
     disk=$(readlink -f -- "$disk")
@@ -144,6 +172,28 @@ if [ "$print_engine" -eq 1 ]; then
     exit 0
 fi
 
+# --- how many CPUs: exitvisor's limit and the engine's ---------------------------
+# exitvisor's from its header, so the two cannot drift apart.
+exv_max=$(sed -n 's/^#define EXV_MAX_VCPUS[[:space:]]\{1,\}\([0-9]\{1,\}\).*/\1/p' "$here/../hv/exit_stats.h" 2>/dev/null | head -n 1)
+exv_max=${exv_max:-64}
+case $engine in
+    # Bochs 2.7 (pc_system.h) has BX_MAX_TIMERS = 64; every CPU registers 3
+    # (cpu/apic.cc) and the devices of the bochsrc below 19, so 16 CPUs panic at
+    # start-up with "register_timer: too many registered timers".
+    bochs) engine_max=15; engine_why="Bochs 2.7 has 64 timers, 3 per CPU, and this machine's devices use 19" ;;
+    # qemu: "The max CPUs supported by machine 'pc-i440fx-7.2' is 255".
+    *)     engine_max=255; engine_why="QEMU's pc machine" ;;
+esac
+cpus_name="$(name "--cpus " CPUS=)$cpus"
+if [ "$cpus" -gt "$exv_max" ] && [ "$cpus" -gt "$engine_max" ]; then
+    die "$cpus_name is too many: exitvisor supports at most $exv_max vCPUs (EXV_MAX_VCPUS) and the $engine engine at most $engine_max ($engine_why)"
+elif [ "$cpus" -gt "$exv_max" ]; then
+    die "$cpus_name is too many: exitvisor supports at most $exv_max vCPUs (EXV_MAX_VCPUS in hv/exit_stats.h)"
+elif [ "$cpus" -gt "$engine_max" ]; then
+    die "$cpus_name is too many for the $engine engine: at most $engine_max ($engine_why)"
+fi
+[ "$check_only" -eq 0 ] || exit 0
+
 case $engine in
     bochs)
         command -v bochs-bin >/dev/null || die "bochs-bin not found (run tools/deps.sh)"
@@ -177,7 +227,7 @@ case $out in *[[:space:],\"]*)
 # Stale logs from an earlier run would be streamed or parsed as if they were new.
 rm -f -- "$out"/serial.log "$out"/serial.txt "$out"/bochs.log "$out"/bochs.out "$out"/bochsrc \
          "$out"/dbg.rc "$out"/qemu.log "$out"/engine.txt "$out"/status.txt "$out"/cmdline \
-         "$out"/qemu-debug.log "$out"/.kvm-error "$out"/.stopped-on "$out"/timeline.txt
+         "$out"/qemu-debug.log "$out"/.kvm-error "$out"/.stopped-on "$out"/.returned "$out"/timeline.txt
 echo "$engine" > "$out/engine.txt"
 say "engine $engine ($why)"
 
@@ -186,7 +236,9 @@ say "engine $engine ($why)"
 esp_cfg=::/EFI/exitvisor/exitvisor.cfg
 rm -f -- "$out/boot-copy.img" "$out/boot-copy.img.lock" "$out/exitvisor.cfg"
 if [ -z "$init_sipi" ] && [ "$engine" = bochs ]; then
-    if mtype -i "$disk@@1M" "$esp_cfg" 2>/dev/null | grep -qiE '^[[:space:]]*init_sipi[[:space:]]*='; then
+    # Only a valid line: exitvisor reads a bad one as native, which Bochs cannot run.
+    if mtype -i "$disk@@1M" "$esp_cfg" 2>/dev/null | tr -d '\r' |
+            grep -qiE '^[[:space:]]*init_sipi[[:space:]]*=[[:space:]]*(native|intercept)[[:space:]]*$'; then
         say "init_sipi: as the disk's exitvisor.cfg says"
     else
         init_sipi=intercept
@@ -326,17 +378,37 @@ emu_pid=$!
 # --stop-on: a guest that never ends the emulator by itself (one that makes
 # the platform reset, for instance) is stopped as soon as the serial console
 # shows the expected line; a second later, so that what follows it lands too.
+# The next stage returning to the firmware (or not loading at all) is the end
+# of the run too: after it the firmware only shows its boot menu until
+# --timeout. exitvisor stays as it is (the firmware keeps running as its
+# guest); run.sh stops the emulator a second later, like --stop-on.
+returned_re='exitvisor: (next stage returned, EFI status 0x[0-9a-fA-F]+|cannot load the next stage .*: EFI status 0x[0-9a-fA-F]+)'
 stop_pid=
-if [ -n "$stop_on" ]; then
+if [ -n "$stop_on" ] || [ "$stop_on_return" -eq 1 ]; then
     (
         while kill -0 "$emu_pid" 2>/dev/null; do
-            if grep -q -a -E -- "$stop_on" "$out/serial.log" 2>/dev/null; then
-                sleep 1
-                : > "$out/.stopped-on"
-                kill -KILL -- "-$emu_pid" 2>/dev/null || true
-                exit 0
+            # --stop-on first: a test that waits for a line wants "stopped".
+            if [ -n "$stop_on" ] && grep -q -a -E -- "$stop_on" "$out/serial.log" 2>/dev/null; then
+                kind=stopped
+            elif [ "$stop_on_return" -eq 1 ] &&
+                    line=$(grep -a -o -E -m 1 -- "$returned_re" "$out/serial.log" 2>/dev/null); then
+                kind=returned
+            else
+                sleep 0.5
+                continue
             fi
-            sleep 0.5
+            sleep 1                 # let what follows the line land too
+            # A --stop-on line that showed during that second still wins.
+            if [ -n "$stop_on" ] && grep -q -a -E -- "$stop_on" "$out/serial.log" 2>/dev/null; then
+                kind=stopped
+            fi
+            if [ "$kind" = stopped ]; then
+                : > "$out/.stopped-on"
+            else
+                echo "${line#exitvisor: }" > "$out/.returned"
+            fi
+            kill -KILL -- "-$emu_pid" 2>/dev/null || true
+            exit 0
         done
     ) < /dev/null &
     stop_pid=$!
@@ -401,6 +473,18 @@ if [ -e "$out/.stopped-on" ]; then
     say "stopped after $elapsed s: the serial console showed /$stop_on/ ($engine)"
     status "stopped $elapsed $engine $stop_on"
     exit 0
+fi
+
+if [ -e "$out/.returned" ]; then
+    what=$(cat -- "$out/.returned")
+    rm -f -- "$out/.returned"
+    efi_status=$(echo "$what" | grep -o -E 'EFI status 0x[0-9a-fA-F]+' | tail -n 1)
+    case $what in
+        cannot\ load*) say "the next stage could not be loaded ($efi_status); exitvisor returned to the firmware; stopped the emulator after $elapsed s ($engine); logs in $out" ;;
+        *) say "the next stage returned to the firmware with $efi_status; stopped the emulator after $elapsed s ($engine); logs in $out" ;;
+    esac
+    status "returned $elapsed $engine $what"
+    exit 3
 fi
 
 if [ -e "$out/.kvm-error" ]; then

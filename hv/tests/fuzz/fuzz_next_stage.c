@@ -3,7 +3,7 @@
  * load options and config files.
  *
  * fuzz-sources: boot/next_stage.c
- * fuzz-max-len: 2048
+ * fuzz-max-len: 9000
  *
  * Input: byte 0 = flags (bit 0: pass a self name, bit 1: use a realistic
  * self path), byte 1 = length of the self name, then the self name, then the
@@ -14,21 +14,26 @@
  *     ".efi" (any case), the options are the rest of the line trimmed; when
  *     the first token names exitvisor itself, the path is never that token;
  *     a line "<x>.efi <y>" whose first token is not exitvisor is never
- *     refused (unless too long); PARSE_ERROR only for lines of >= 256 chars;
+ *     refused (unless too long); PARSE_ERROR only for lines of >= 256 chars
+ *     (a path of 256 or options of 4096 characters);
  *   - config: the result, path, options and error line equal a reference
  *     parser written here from next_stage.h's description (key=value lines,
  *     '#' comments, keys next/options/virtualize/init_sipi/watch_reset_port
  *     in any case, the last next= wins, options or a setting alone apply to
- *     the default program,
- *     the first bad line is the error); error lines are within 1..number of lines; a PARSE_OK path from
- *     a text without NUL bytes ends in ".efi" as a C string.
+ *     the default program; every bad line is counted and skipped, and sets
+ *     what is safest for its key: a bad next= cancels the program, a bad
+ *     options= means no options, a bad setting means 0); the bad lines'
+ *     count and the first NEXT_STAGE_PROBLEMS_KEPT line numbers equal the
+ *     reference's; a path from a text without NUL bytes ends in ".efi" as a
+ *     C string.
  */
 #include <stdlib.h>
 #include <string.h>
 #include "fuzz.h"
 #include "boot/next_stage.h"
 
-#define CAP NEXT_STAGE_MAX
+#define CAP NEXT_STAGE_PATH_MAX        /* the shorter limit: a line under it always fits */
+#define OPT_CAP NEXT_STAGE_OPTIONS_MAX
 
 static bool sp(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
 static char low(char c) { return (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c; }
@@ -38,7 +43,7 @@ static bool efi_suffix(const char *s, size_t n)
     return n >= 4 && s[n - 4] == '.' && low(s[n - 3]) == 'e' && low(s[n - 2]) == 'f' && low(s[n - 1]) == 'i';
 }
 
-static bool terminated(const char *a) { return memchr(a, '\0', CAP) != NULL; }
+static bool terminated(const char *a, size_t cap) { return memchr(a, '\0', cap) != NULL; }
 
 /* File name after the last '\' or '/'. */
 static void base(const char *s, size_t n, const char **b, size_t *bn)
@@ -95,7 +100,8 @@ static void check_command_line(const char *line, const char *self)
     if (r == PARSE_ERROR)
         FUZZ_CHECK(line_len >= CAP, "PARSE_ERROR for a line of %zu characters", line_len);
     if (r == PARSE_OK) {
-        FUZZ_CHECK(terminated(out.path) && terminated(out.options), "path or options not NUL-terminated");
+        FUZZ_CHECK(terminated(out.path, sizeof(out.path)) && terminated(out.options, sizeof(out.options)),
+                   "path or options not NUL-terminated");
         FUZZ_CHECK(out.source && strcmp(out.source, "load options") == 0, "source %s", out.source ? out.source : "NULL");
         size_t pl = strlen(out.path);
         FUZZ_CHECK(efi_suffix(out.path, pl), "path \"%s\" does not end in .efi", out.path);
@@ -137,7 +143,8 @@ struct config_ref {
     size_t path_len;
     const char *options;
     size_t options_len;
-    unsigned error_line;
+    unsigned problems;                          /* bad lines */
+    unsigned problem_line[NEXT_STAGE_PROBLEMS_KEPT];
     unsigned lines;
     int virtualize;
     int intercept_init_sipi;
@@ -161,6 +168,13 @@ static bool two_words(const char *v, size_t n, const char *one, const char *zero
     return false;
 }
 
+static void ref_problem(struct config_ref *ref)
+{
+    if (ref->problems < NEXT_STAGE_PROBLEMS_KEPT)
+        ref->problem_line[ref->problems] = ref->lines;
+    ref->problems++;
+}
+
 static void config_reference(const char *text, size_t n, struct config_ref *ref)
 {
     size_t i = 0;
@@ -180,8 +194,6 @@ static void config_reference(const char *text, size_t n, struct config_ref *ref)
         if (i < n)
             i++; /* the '\n' */
         ref->lines++;
-        if (ref->r == PARSE_ERROR)
-            continue; /* only counting lines now */
         while (s < e && sp(text[s]))
             s++;
         while (e > s && sp(text[e - 1]))
@@ -190,8 +202,7 @@ static void config_reference(const char *text, size_t n, struct config_ref *ref)
             continue;
         const char *eq = memchr(text + s, '=', e - s);
         if (!eq) {
-            ref->r = PARSE_ERROR;
-            ref->error_line = ref->lines;
+            ref_problem(ref);
             continue;
         }
         size_t ks = s, ke = (size_t)(eq - text);
@@ -205,18 +216,18 @@ static void config_reference(const char *text, size_t n, struct config_ref *ref)
         for (size_t k = 0; k < kn && k < sizeof(key) - 1; k++)
             key[k] = low(text[ks + k]);
         if (kn == 4 && memcmp(key, "next", 4) == 0) {
-            if (!efi_suffix(text + vs, e - vs) || e - vs >= CAP) {
-                ref->r = PARSE_ERROR;
-                ref->error_line = ref->lines;
+            have_next = efi_suffix(text + vs, e - vs) && e - vs < CAP;
+            if (!have_next) {
+                ref_problem(ref); /* no program from the file, not even an earlier one */
                 continue;
             }
-            have_next = true;
             ref->path = text + vs;
             ref->path_len = e - vs;
         } else if (kn == 7 && memcmp(key, "options", 7) == 0) {
-            if (e - vs >= CAP) {
-                ref->r = PARSE_ERROR;
-                ref->error_line = ref->lines;
+            if (e - vs >= OPT_CAP) {
+                ref_problem(ref); /* no options rather than cut ones */
+                ref->options = "";
+                ref->options_len = 0;
                 continue;
             }
             ref->options = text + vs;
@@ -232,54 +243,53 @@ static void config_reference(const char *text, size_t n, struct config_ref *ref)
             size_t w = 0;
             while (w < 3 && !(kn == strlen(words[w].key) && memcmp(key, words[w].key, kn) == 0))
                 w++;
-            if (w == 3 || !two_words(text + vs, e - vs, words[w].one, words[w].zero, dest[w])) {
-                ref->r = PARSE_ERROR;
-                ref->error_line = ref->lines;
+            if (w == 3) {
+                ref_problem(ref);
                 continue;
             }
             have_setting = true;
+            if (!two_words(text + vs, e - vs, words[w].one, words[w].zero, dest[w])) {
+                ref_problem(ref);
+                *dest[w] = 0; /* the safe value: not virtualized, native, not watched */
+            }
         }
     }
-    if (ref->r == PARSE_ERROR)
-        return;
-    if (have_next) {
-        ref->r = PARSE_OK;
-    } else if ((ref->options_len && ref->options[0] != '\0') || have_setting) {
-        /* options or a setting alone: the default program. (An options
-         * value starting with a NUL byte reads as empty, as a C string would.) */
-        ref->r = PARSE_OK;
+    if (!have_next) {
         ref->path = NEXT_STAGE_DEFAULT;
         ref->path_len = strlen(NEXT_STAGE_DEFAULT);
     }
+    /* options or a setting alone apply to the default program. (An options
+     * value starting with a NUL byte reads as empty, as a C string would.) */
+    if (have_next || (ref->options_len && ref->options[0] != '\0') || have_setting)
+        ref->r = PARSE_OK;
 }
 
 static void check_config(const char *text, size_t n)
 {
     struct next_stage out;
-    const char *error = (const char *)0x1;
-    unsigned error_line = 0xDEADu;
+    struct config_problems problems;
     struct config_ref ref;
 
     memset(&out, 0xAA, sizeof(out));
-    enum parse_result r = next_stage_from_config(text, n, &out, &error, &error_line);
+    memset(&problems, 0xAA, sizeof(problems));
+    enum parse_result r = next_stage_from_config(text, n, &out, &problems);
     config_reference(text, n, &ref);
-    FUZZ_CHECK(r == ref.r, "config: result %d, reference %d (reference error line %u)", r, ref.r, ref.error_line);
-    FUZZ_CHECK(terminated(out.options), "config: options not NUL-terminated");
-    if (r == PARSE_ERROR) {
-        FUZZ_CHECK(error != (const char *)0x1 && error && error[0], "config: PARSE_ERROR without a message");
-        FUZZ_CHECK(error_line >= 1 && error_line <= ref.lines, "config: error line %u of %u", error_line, ref.lines);
-        FUZZ_CHECK(error_line == ref.error_line, "config: error line %u, reference %u (%s)", error_line,
-                   ref.error_line, error);
-        return;
+    FUZZ_CHECK(r == ref.r, "config: result %d, reference %d (%u bad lines)", r, ref.r, ref.problems);
+    FUZZ_CHECK(problems.count == ref.problems, "config: %u bad lines, reference %u", problems.count, ref.problems);
+    for (unsigned k = 0; k < problems.count && k < NEXT_STAGE_PROBLEMS_KEPT; k++) {
+        FUZZ_CHECK(problems.first[k].why && problems.first[k].why[0], "config: bad line %u without a reason",
+                   problems.first[k].line);
+        FUZZ_CHECK(problems.first[k].line == ref.problem_line[k], "config: bad line #%u is %u, reference %u (%s)", k,
+                   problems.first[k].line, ref.problem_line[k], problems.first[k].why);
     }
-    FUZZ_CHECK(error == (const char *)0x1 && error_line == 0xDEADu, "config: error set without PARSE_ERROR");
-    if (r == PARSE_NONE)
-        return;
-    FUZZ_CHECK(terminated(out.path), "config: path not NUL-terminated");
-    FUZZ_CHECK(out.source && strcmp(out.source, "config file") == 0, "config: source %s",
-               out.source ? out.source : "NULL");
+    FUZZ_CHECK(terminated(out.options, sizeof(out.options)), "config: options not NUL-terminated");
+    FUZZ_CHECK(terminated(out.path, sizeof(out.path)), "config: path not NUL-terminated");
     FUZZ_CHECK(ref.path_len < CAP && memcmp(out.path, ref.path, ref.path_len) == 0 && out.path[ref.path_len] == '\0',
                "config: path \"%s\", reference \"%.*s\"", out.path, (int)ref.path_len, ref.path);
+    if (r == PARSE_NONE)
+        return;
+    FUZZ_CHECK(out.source && strcmp(out.source, "config file") == 0, "config: source %s",
+               out.source ? out.source : "NULL");
     FUZZ_CHECK(memcmp(out.options, ref.options, ref.options_len) == 0 && out.options[ref.options_len] == '\0',
                "config: options \"%s\", reference \"%.*s\"", out.options, (int)ref.options_len, ref.options);
     FUZZ_CHECK(out.virtualize == ref.virtualize, "config: virtualize %d, reference %d", out.virtualize,
