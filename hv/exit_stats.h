@@ -72,8 +72,13 @@ static inline u64 exit_stats_sum_at(const struct exit_stats *s, size_t offset)
 {
     u64 sum = 0;
     const u8 *p = (const u8 *)&s->shard[0] + offset;
-    for (u32 n = s->nr_vcpus; n; n--, p += sizeof(struct exit_stats_shard))
+    u32 n = s->nr_vcpus;
+    if (!n)
+        return 0;
+    do { /* counting down: no end pointer to compute first */
         sum += __atomic_load_n((const u64 *)p, __ATOMIC_RELAXED);
+        p += sizeof(struct exit_stats_shard);
+    } while (--n);
     return sum;
 }
 

@@ -79,10 +79,14 @@ const char *hv_prepare(struct arena *a, u32 nr_cpus, u64 image_base, u64 image_p
     hv->memory[2] = (struct hv_memory_range){ (u64)(uintptr_t)hv->stats, PAGES(sizeof(struct exit_stats)),
                                               EXV_MEMORY_COUNTERS };
     hv->nr_memory = 3;
-    hv->leaf_env = (struct leaf_env){ hv->stats, hv->possible, &hv->nr_launched, hv->memory, hv->nr_memory,
-                                      (hv->opt.intercept_init_sipi ? EXV_WATCH_INIT_SIPI : 0) |
-                                          (hv->opt.watch_reset_port ? EXV_WATCH_RESET_PORT : 0),
-                                      hv->timeline, hv->leaf_vcpus };
+    /* reason_class is filled when the first VMCS's controls are known. */
+    hv->leaf_env = (struct leaf_env){ .stats = hv->stats, .possible = hv->possible,
+                                      .vcpus_launched = &hv->nr_launched, .memory = hv->memory,
+                                      .nr_memory = hv->nr_memory,
+                                      .watches = (hv->opt.intercept_init_sipi ? EXV_WATCH_INIT_SIPI : 0) |
+                                                 (hv->opt.watch_reset_port ? EXV_WATCH_RESET_PORT : 0),
+                                      .timeline = hv->timeline, .vcpus = hv->leaf_vcpus };
+    exv_leaf_env_classify(&hv->leaf_env);
     msr_bitmap_init(hv->msr_bitmap, hv->opt.intercept_init_sipi);
     if ((why = host_tables_build_shared(hv, a)))
         return why;
@@ -161,6 +165,7 @@ static void record_controls(void)
     c->guest_can_set_smxe = (hv->cr4_fixed1 & CR4_SMXE) && !(c->cr4_guest_host_mask & CR4_SMXE);
     for (u32 reason = 0; reason < EXIT_REASON_COUNT; reason++)
         hv->possible[reason] = exit_reason_possible(reason, c);
+    exv_leaf_env_classify(&hv->leaf_env);
 }
 
 static void leave_vmx(void)

@@ -40,6 +40,8 @@ static void answer_timeline_sample(u32 i, u32 select, const struct timeline *tl,
         return;
     if (select == EXV_SAMPLE_SELECT_TIME) {
         exv_leaf_set(out, 0, (u32)(x->t >> 32), (u32)x->t, 1);
+    } else if (select == EXV_SAMPLE_SELECT_OWN) {
+        set64(out, x->own);
     } else if (select == EXV_SAMPLE_SELECT_NONZERO) {
         u32 bits[3] = { 0, 0, 0 };
         for (u32 r = 0; r < EXIT_REASON_COUNT && r < 96; r++)
@@ -49,6 +51,14 @@ static void answer_timeline_sample(u32 i, u32 select, const struct timeline *tl,
     } else if (select < EXIT_REASON_COUNT) {
         set64(out, x->count[select]);
     }
+}
+
+void exv_leaf_env_classify(struct leaf_env *env)
+{
+    for (u32 r = 0; r < EXIT_REASON_COUNT; r++)
+        env->reason_class[r] = !exv_reason_defined(r) ? EXV_REASON_UNDEFINED
+                               : env->possible[r]    ? EXV_REASON_POSSIBLE
+                                                     : EXV_REASON_IMPOSSIBLE;
 }
 
 void exv_leaf_answer(u32 leaf, u32 ecx, const struct leaf_env *env, struct cpuid_regs *out)

@@ -32,6 +32,10 @@ struct leaf_env {
     u32 watches;              /* EXV_WATCH_* */
     const struct timeline *timeline;
     const struct leaf_vcpu *vcpus; /* stats->nr_vcpus entries */
+    /* possible[] and the SDM's list in one byte per reason (enum
+     * exv_reason_class), built by exv_leaf_env_classify: a statistics
+     * query looks one byte up. */
+    u8 reason_class[EXIT_REASON_COUNT];
 };
 
 /* True for every leaf this file answers (the whole hypervisor range
@@ -65,11 +69,13 @@ static inline bool exv_reason_defined(u32 reason)
 
 enum exv_reason_class { EXV_REASON_UNDEFINED, EXV_REASON_IMPOSSIBLE, EXV_REASON_POSSIBLE };
 
+/* Fill env->reason_class from env->possible; again whenever possible[]
+ * changes (the hypervisor: once, when the first VMCS's controls are read). */
+void exv_leaf_env_classify(struct leaf_env *env);
+
 static inline enum exv_reason_class exv_reason_class(u32 reason, const struct leaf_env *env)
 {
-    if (!exv_reason_defined(reason))
-        return EXV_REASON_UNDEFINED;
-    return env->possible[reason] ? EXV_REASON_POSSIBLE : EXV_REASON_IMPOSSIBLE;
+    return reason < EXIT_REASON_COUNT ? (enum exv_reason_class)env->reason_class[reason] : EXV_REASON_UNDEFINED;
 }
 
 static inline void exv_leaf_set(struct cpuid_regs *out, u32 a, u32 b, u32 c, u32 d)
@@ -113,6 +119,9 @@ static inline __attribute__((always_inline)) void exv_statistics_answer(u32 leaf
     u64 count, cycles;
 
     switch (leaf) {
+    case EXV_LEAF_REASON_COUNT: /* the course's per-reason leaf: first */
+        exv_answer_reason_leaf(leaf, ecx, env, out);
+        break;
     case EXV_LEAF_TOTALS:
         count = exit_stats_total_count(env->stats);
         cycles = exit_stats_total_cycles(env->stats);
@@ -126,7 +135,7 @@ static inline __attribute__((always_inline)) void exv_statistics_answer(u32 leaf
         }
         exv_answer_reason_leaf(leaf, ecx, env, out);
         break;
-    default: /* EXV_LEAF_REASON_COUNT, EXV_LEAF_REASON_CYCLES */
+    default: /* EXV_LEAF_REASON_CYCLES */
         exv_answer_reason_leaf(leaf, ecx, env, out);
         break;
     }

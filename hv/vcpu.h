@@ -114,7 +114,9 @@ struct hv_state {
     void *host_idt;               /* 256 x 16-byte gates */
 };
 
-extern struct hv_state *hv;
+/* Hidden: defined in this image, so code reaches it RIP-relative, not
+ * through the GOT (-fpic): one load less on every exit. */
+extern struct hv_state *hv __attribute__((visibility("hidden")));
 
 _Static_assert(__builtin_offsetof(struct vcpu, nmi_in_root) == 0, "hv/vmx_entry.asm reads nmi_in_root at offset 0");
 

@@ -32,9 +32,17 @@ void handle_cpuid(struct vcpu *v)
     u32 leaf = (u32)g->rax, subleaf = (u32)g->rcx;
     struct cpuid_regs r;
 
-    if (exv_leaf_is_statistics(leaf))
+    if (exv_leaf_is_statistics(leaf)) {
+        /* Its own write-back, so the answer stays in registers. */
         exv_statistics_answer(leaf, subleaf, &hv->leaf_env, &r);
-    else if (exv_leaf_is_ours(leaf))
+        g->rax = r.eax;
+        g->rbx = r.ebx;
+        g->rcx = r.ecx;
+        g->rdx = r.edx;
+        guest_skip_instruction(v);
+        return;
+    }
+    if (exv_leaf_is_ours(leaf))
         exv_leaf_answer(leaf, subleaf, &hv->leaf_env, &r);
     else
         passthrough(leaf, subleaf, &r);

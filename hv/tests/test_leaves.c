@@ -63,6 +63,7 @@ static void setup(void)
          * possible on purpose: "undefined" must win. */
         possible[r] = !sdm_reason_name(r) || r % 4 != 1;
     }
+    exv_leaf_env_classify(&env);
 }
 
 static struct cpuid_regs ask(u32 leaf, u32 ecx)
@@ -212,10 +213,12 @@ TEST(leaf_reason_map)
 
     /* Turning one reason's possible[] off clears exactly its EAX bit. */
     possible[10] = false;
+    exv_leaf_env_classify(&env);
     struct cpuid_regs r = ask(0x40000002u, 0);
     CHECK((r.eax & (1u << 10)) == 0, "CPUID not possible -> bit 10 clear");
     CHECK((r.ebx & (1u << 10)) != 0, "... but still defined");
     possible[10] = true;
+    exv_leaf_env_classify(&env);
 }
 
 TEST(leaf_totals)

@@ -196,6 +196,7 @@ static struct cpuid_regs ask(u32 leaf, u32 ecx)
 {
     struct leaf_env env = { .stats = &st, .possible = possible, .vcpus_launched = &launched_two,
                             .timeline = &tl, .vcpus = vcpus };
+    exv_leaf_env_classify(&env);
     struct cpuid_regs r;
     memset(&r, 0xCC, sizeof(r));
     exv_leaf_answer(leaf, ecx, &env, &r);
@@ -212,6 +213,8 @@ TEST(timeline_leaves)
     exit_at(0, 10, 0x500000000ull + 7);
     for (int k = 0; k < 3; k++)
         exit_at(1, 48, 0x500000000ull + 8 + k);
+    exit_stats_add_own(&st, 1, 10);
+    exit_stats_add_own(&st, 1, 10);
     exit_at(1, 77, 0x500000000ull + 0x300000000ull); /* t past 2^32, reason 77 in the third word */
     st.shard[0].count[33] = 0x100000005ull;           /* a count past 2^32 */
     timeline_sample_now(&tl, &st, 0x500000000ull + 0x300000001ull);
@@ -247,6 +250,9 @@ TEST(timeline_leaves)
     CHECK(REGS(r, (1u << 10), (1u << (48 - 32)) | (1u << (33 - 32)), (1u << (77 - 64)), 0),
           "sample 2 nonzero map, with reason 33 written after sample 1 (got %#x %#x %#x %#x)", r.eax, r.ebx, r.ecx,
           r.edx);
+    r = ask(EXV_LEAF_TIMELINE_SAMPLE, (1 << 8) | EXV_SAMPLE_SELECT_OWN);
+    CHECK(REGS(r, 0, 0, 2, 0), "sample 1: two of its exits exitvisor's own (got %#x %#x %#x %#x)", r.eax, r.ebx,
+          r.ecx, r.edx);
     r = ask(EXV_LEAF_TIMELINE_SAMPLE, (2 << 8) | 33);
     CHECK(REGS(r, 0, 1, 5, 0), "sample 2: a count past 2^32 hi:lo");
     r = ask(EXV_LEAF_TIMELINE_SAMPLE, (3 << 8) | 0xFF);
@@ -310,18 +316,19 @@ TEST(timeline_report_text)
     /* Every reason nonzero at the second sample: its pairs need several lines. */
     for (u32 r = 0; r < EXIT_REASON_COUNT; r++)
         st.shard[0].count[r] += 1000000 + r;
+    st.shard[0].own_count = 3;
     timeline_sample_now(&tl, &st, 1000 + 77);
     nr_lines = 0;
     timeline_report(&tl, 2000, collect, NULL);
     CHECK_STREQ(text[0], "timeline v1 samples=2 capacity=512 interval=262144 compactions=0 start_tsc=1000 now=1000 tsc_hz=200000000",
                 "header");
-    CHECK_STREQ(text[1], "timeline 0 t=10 10:1", "sample 0: only nonzero reasons");
+    CHECK_STREQ(text[1], "timeline 0 t=10 own=0 10:1", "sample 0: only nonzero reasons");
     int longest = 0, pairs = 0, continuation_ok = 1;
     for (int i = 2; i < nr_lines - 1 && i < 64; i++) {
         int len = (int)strlen(text[i]);
         longest = len > longest ? len : longest;
-        continuation_ok &= !strncmp(text[i], "timeline 1 t=77 ", 16);
-        for (char *p = text[i]; (p = strchr(p, ':')); p++)
+        continuation_ok &= !strncmp(text[i], "timeline 1 t=77 own=3 ", 22);
+        for (char *p = text[i] + 22; (p = strchr(p, ':')); p++)
             pairs++;
     }
     CHECK(nr_lines > 4, "sample 1 continues on several lines (%d lines)", nr_lines);

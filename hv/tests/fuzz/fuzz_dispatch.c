@@ -156,6 +156,7 @@ static void setup(struct fin *f)
                                         .vcpus_launched = &state.nr_launched, .memory = state.memory,
                                         .nr_memory = state.nr_memory, .timeline = &timeline,
                                         .vcpus = state.leaf_vcpus };
+    exv_leaf_env_classify(&state.leaf_env);
     memcpy(apic_buf, apic_pattern, sizeof(apic_buf));
 
     fake.xcr0_supported = (fin_u8(f) & 1) ? 0x2E7ull : fin_u64(f);

@@ -132,6 +132,9 @@ static struct want expected(u32 leaf, u32 ecx, u32 nr_ranges)
             w.ebx = (u32)(x->t >> 32);
             w.ecx = (u32)x->t;
             w.edx = 1;
+        } else if (sel == 0xFD) {
+            w.ebx = (u32)(x->own >> 32);
+            w.ecx = (u32)x->own;
         } else if (sel == 0xFE) {
             u32 bits[3] = { 0, 0, 0 };
             for (u32 r = 0; r < EXIT_REASON_COUNT; r++)
@@ -315,6 +318,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     tl.tsc_hz = fin_edgy_u64(&f);
     for (u32 i = 0; i < tl.nr_samples; i++) {
         tl.sample[i].t = fin_edgy_u64(&f);
+        tl.sample[i].own = fin_edgy_u64(&f);
         for (u32 r = 0; r < EXIT_REASON_COUNT; r++)
             tl.sample[i].count[r] = (fin_u8(&f) & 1) ? fin_edgy_u64(&f) : 0;
     }
@@ -322,9 +326,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         vcpu_view[v].apic_id = fin_u32(&f);
         vcpu_view[v].launched = fin_u8(&f) & 1;
     }
-    const struct leaf_env env = { .stats = &stats, .possible = possible, .vcpus_launched = &launched,
+    struct leaf_env env = { .stats = &stats, .possible = possible, .vcpus_launched = &launched,
                                   .memory = ranges, .nr_memory = nr_ranges, .watches = watches,
                                   .timeline = &tl, .vcpus = vcpu_view };
+    exv_leaf_env_classify(&env);
     recompute();
 
     /* The sweep: every stat leaf for every reason and the total selector,
