@@ -50,12 +50,15 @@
 /* CPUID.0x40000006, ECX = (i << 8) | s: sample i of the timeline.
  *   s < 0x80 (a basic exit reason r): EBX:ECX = exits of reason r from
  *            launch to sample i (hi:lo); EAX = EDX = 0.
+ *   s = 0xFD: EBX:ECX = of those exits, the ones exitvisor's own watches
+ *            caused (leaf 0x40000004's count at sample i); EAX = EDX = 0.
  *   s = 0xFE: EAX, EBX, ECX = bit r of reasons 0-31, 32-63, 64-95 set when
  *            reason r's count at sample i is nonzero; EDX = 0.
  *   s = 0xFF: EBX:ECX = ticks from launch to sample i (hi:lo); EAX = 0,
  *            EDX = 1 (0: no sample i).
  *   i >= N, or any other s: all zero. */
 #define EXV_LEAF_TIMELINE_SAMPLE 0x40000006u
+#define EXV_SAMPLE_SELECT_OWN   0xFDu
 #define EXV_SAMPLE_SELECT_NONZERO 0xFEu
 #define EXV_SAMPLE_SELECT_TIME  0xFFu
 /* CPUID.0x40000007, ECX = v: vCPU v (0 .. vCPUs-1, the firmware's processor

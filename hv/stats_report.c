@@ -45,7 +45,9 @@ void timeline_report(const struct timeline *tl, u64 now_tsc, report_line_fn emit
     emit(line, ctx);
     for (u32 i = 0; i < n; i++) {
         const struct timeline_sample *x = &tl->sample[i];
-        size_t head = fmt_format(line, sizeof(line), "timeline %u t=%llu", i, (unsigned long long)x->t), len = head;
+        size_t head = fmt_format(line, sizeof(line), "timeline %u t=%llu own=%llu", i, (unsigned long long)x->t,
+                                 (unsigned long long)x->own),
+               len = head;
         for (u32 r = 0; r < EXIT_REASON_COUNT; r++) {
             if (!x->count[r])
                 continue;

@@ -12,7 +12,7 @@ typedef void (*report_line_fn)(const char *line, void *ctx);
 void exit_stats_report(const struct exit_stats *s, report_line_fn emit, void *ctx);
 /* The timeline (hv/timeline.h) as text, the contract tools/report.py reads:
  *   timeline v1 samples=N capacity=C interval=I compactions=K start_tsc=T0 now=T tsc_hz=HZ
- *   timeline <i> t=<ticks since launch> <reason>:<cumulative count> ...
+ *   timeline <i> t=<ticks since launch> own=<exitvisor's own> <reason>:<cumulative count> ...
  *   timeline end samples=N
  * Reasons with a zero count are left out; a sample whose pairs do not fit
  * one line continues on more lines with the same i and t. `now` is the

@@ -63,6 +63,7 @@ static void append(struct timeline *tl, const struct exit_stats *s, u64 tsc)
     x->t = tsc > tl->start_tsc ? tsc - tl->start_tsc : 0;
     for (u32 r = 0; r < EXIT_REASON_COUNT; r++)
         x->count[r] = exit_stats_reason_count(s, r);
+    x->own = exit_stats_own_count(s);
     /* Readers see nr_samples grow only after the sample is complete. */
     __atomic_store_n(&tl->nr_samples, tl->nr_samples + 1, __ATOMIC_RELEASE);
     __atomic_store_n(&tl->next_sample_tsc, tsc + tl->interval, __ATOMIC_RELEASE);

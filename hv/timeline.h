@@ -34,6 +34,7 @@
 
 struct timeline_sample {
     u64 t;                         /* TSC ticks since the first VMLAUNCH */
+    u64 own;                       /* of these, exitvisor's own (exit_stats own_count) */
     u64 count[EXIT_REASON_COUNT];  /* cumulative exits per reason, all vCPUs */
 };
 
