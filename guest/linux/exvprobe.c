@@ -44,6 +44,7 @@
  * Exit status: 0 ok, 2 usage error or no exitvisor signature.
  */
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -52,9 +53,7 @@
 #include "hv/exit_names.h"
 #include "../exv_query.h"
 #include "../exv_ratio.h"
-
-typedef unsigned long long u64;
-typedef unsigned int u32;
+#include "exvprobe.h"
 
 
 /* Printable form of a 12-byte vendor signature (another hypervisor's, or
@@ -345,13 +344,23 @@ static void usage(FILE *f, const char *prog)
 {
     fprintf(f,
             "usage: %s [-w SECONDS] [-h]\n"
+            "       %s stat [--] CMD [ARGS...]\n"
+            "       %s timeline\n"
+            "       %s mark LABEL\n"
             "Print exitvisor's VM-exit statistics (CPUID leaves 0x40000000-0x4FFFFFFF).\n"
             "  (no option)  the exit table since launch, kvm_stat style, in the format\n"
             "               of exitvisor's UEFI probe, and the reason map\n"
             "  -w SECONDS   live view: every second, the exit rate of each reason\n"
             "               that moved (exits/s), for SECONDS seconds (1-86400)\n"
+            "  stat         run CMD; print the exits per reason and per vCPU while it\n"
+            "               ran, with rates (machine-wide counters: it says what else ran)\n"
+            "  timeline     the hypervisor's boot timeline (cumulative exits per reason\n"
+            "               since launch), in the text tools/report.py reads\n"
+            "  mark LABEL   write \"exvprobe: mark LABEL tsc=T\" to the kernel log, so the\n"
+            "               console shows where LABEL falls on the timeline\n"
             "  -h           this help\n"
-            "Exit status: 0 ok; 2 bad usage or no exitvisor underneath.\n", prog);
+            "Exit status: 0 ok; 2 bad usage or no exitvisor underneath; stat: CMD's status.\n",
+            prog, prog, prog, prog);
 }
 
 int main(int argc, char **argv)
@@ -360,6 +369,33 @@ int main(int argc, char **argv)
     long watch = 0;
     int c;
 
+    if (argc >= 2 && !strcmp(argv[1], "stat")) {
+        int first = (argc >= 3 && !strcmp(argv[2], "--")) ? 3 : 2;
+        if (first >= argc) {
+            fprintf(stderr, "%s: stat needs a command: %s stat -- CMD [ARGS...]\n", argv[0], argv[0]);
+            return 2;
+        }
+        return exvprobe_stat(argv + first);
+    }
+    if (argc == 2 && !strcmp(argv[1], "timeline")) {
+        if (signature_ok(cpuid(EXV_LEAF_SIGNATURE, 0)))
+            return exvprobe_timeline();
+        printf("exvprobe: no exitvisor underneath (no signature at CPUID 0x40000000): no timeline\n");
+        return 2;
+    }
+    if (argc >= 2 && !strcmp(argv[1], "mark")) {
+        if (argc != 3 || !argv[2][0] || strpbrk(argv[2], " \t\n")) {
+            fprintf(stderr, "%s: mark needs one LABEL without spaces\n", argv[0]);
+            return 2;
+        }
+        exvprobe_mark(argv[2]);
+        return 0;
+    }
+    if (argc >= 2 && argv[1][0] != '-') {
+        fprintf(stderr, "%s: unknown command '%s'\n", argv[0], argv[1]);
+        usage(stderr, argv[0]);
+        return 2;
+    }
     opterr = 0;
     while ((c = getopt(argc, argv, "w:h")) != -1) {
         switch (c) {
