@@ -91,16 +91,11 @@ static inline void exv_leaf_set(struct cpuid_regs *out, u32 a, u32 b, u32 c, u32
 static inline __attribute__((always_inline)) void exv_answer_reason_leaf(u32 leaf, u32 reason, const struct leaf_env *env, struct cpuid_regs *out)
 {
     u64 v;
+    enum exv_reason_class c = exv_reason_class(reason, env);
 
-    switch (exv_reason_class(reason, env)) {
-    case EXV_REASON_UNDEFINED:
-        exv_leaf_set(out, 0, 0, 0, EXV_UNDEFINED_EDX);
+    if (__builtin_expect(c != EXV_REASON_POSSIBLE, 0)) {
+        exv_leaf_set(out, 0, 0, 0, c == EXV_REASON_UNDEFINED ? EXV_UNDEFINED_EDX : 0);
         return;
-    case EXV_REASON_IMPOSSIBLE:
-        exv_leaf_set(out, 0, 0, 0, 0);
-        return;
-    case EXV_REASON_POSSIBLE:
-        break;
     }
     v = exit_stats_sum_at(env->stats, (leaf == EXV_LEAF_REASON_CYCLES ? offsetof(struct exit_stats_shard, cycles)
                                                                       : offsetof(struct exit_stats_shard, count)) +
