@@ -3,8 +3,10 @@
 
 void exit_stats_reset(struct exit_stats *s, u32 nr_vcpus)
 {
-    u8 *p = (u8 *)s;
-    for (size_t i = 0; i < sizeof(*s); i++)
+    /* 64-bit stores: the byte loop over these 130 KB was ~400,000
+     * instructions of every boot in Bochs (make bench's boot overhead). */
+    u64 *p = (u64 *)s;
+    for (size_t i = 0; i < sizeof(*s) / sizeof(u64); i++)
         p[i] = 0;
     s->nr_vcpus = nr_vcpus < EXV_MAX_VCPUS ? nr_vcpus : EXV_MAX_VCPUS;
 }
