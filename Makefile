@@ -160,11 +160,17 @@ test: deps
 bench: deps
 	bash tools/bench/run.sh
 
-# ---- report: the last boot's exit table (make run) as text, CSV, JSON and a chart ----
+# ---- report: any run's exit table, summary and boot timeline as text, CSV, JSON and charts ----
+# LOG= a serial log or a run directory holding serial.log (default: the last make run;
+# e.g. LOG=$(BUILD)/linux/run, LOG=$(BUILD)/test/bochs-2cpu). Writes $(BUILD)/report/exits.{csv,json,png}
+# and, when the log has a timeline, $(BUILD)/report/timeline.{png,csv} (stale ones are removed first).
+LOG ?= $(BUILD)/run/serial.log
 report: deps
-	@test -f $(BUILD)/run/serial.log || { echo "report: no $(BUILD)/run/serial.log: boot first with make run" >&2; exit 2; }
-	python3 tools/report.py $(BUILD)/run/serial.log --csv $(BUILD)/report/exits.csv \
-		--json $(BUILD)/report/exits.json --png $(BUILD)/report/exits.png
+	@test -e "$(LOG)" || { echo "report: no $(LOG): boot first with make run, or name a log: make report LOG=serial.log or LOG=run-directory" >&2; exit 2; }
+	@rm -f $(BUILD)/report/timeline.png $(BUILD)/report/timeline.csv
+	python3 tools/report.py "$(LOG)" --csv $(BUILD)/report/exits.csv \
+		--json $(BUILD)/report/exits.json --png $(BUILD)/report/exits.png \
+		--timeline-png $(BUILD)/report/timeline.png --timeline-csv $(BUILD)/report/timeline.csv
 
 clean:
 	rm -rf $(BUILD)

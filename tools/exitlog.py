@@ -116,6 +116,15 @@ class HvTable:
     # the line after the total: exits exitvisor's own watches caused (None: not printed)
     own_exits: Optional[int] = None
     own_cycles: Optional[int] = None
+    # 1-based index in SerialLog.lines of the header line (also in table.line)
+    line: Optional[int] = field(default=None, compare=False)
+    # why it was printed (hv/exits/*.c): "power-off" (the guest wrote a port
+    # that ends the machine), "reset" (before a platform reset: triple fault,
+    # INIT to the boot CPU), "init" (a vCPU stopped at a repeated INIT) or
+    # "print-stats" (VMCALL 0x65787601, or any table not announced otherwise)
+    context: str = "print-stats"
+    # the hypervisor's line announcing it (text after "cpu N "), if any
+    event: Optional[str] = None
 
 
 @dataclass
@@ -241,6 +250,13 @@ _HV_TABLE_ROW = re.compile(r"^cpu (\d+) {2,}(\d+) {2}(\S.*?) +(\d+) +(\d+)$")
 _HV_TABLE_TOTAL = re.compile(r"^cpu (\d+) {2,}total +(\d+) +(\d+)$")
 _HV_TABLE_OWN = re.compile(r"^cpu (\d+) {2,}own +of these, caused by exitvisor's own watches +(\d+) +(\d+)$")
 # an optional " (from config file)"-style note after the options says where they came from
+# what a vCPU said last before a table (text after "cpu N "): which event printed it
+_HV_CPU_LINE = re.compile(r"^cpu (\d+) (.*)$")
+_HV_DUMP = re.compile(r"^(?:guest: |controls: |events: |host: | {2})")
+_HV_EVENT_POWEROFF = re.compile(r"^the guest resets or powers off the machine\b")
+_HV_EVENT_RESET = re.compile(r"^(?:triple fault in the guest|INIT on the boot CPU)\b")
+_HV_EVENT_INIT = re.compile(r"^INIT: exit reason\b")
+_HV_RESETTING = re.compile(r"^cpu (\d+) resetting the platform\b")
 _HV_NEXT = re.compile(r'^next stage (\S+) options "(.*?)"(?: \([^()"]*\))?$')
 
 # probe (text after "probe: ")
@@ -325,7 +341,10 @@ def _features(text: str) -> Dict[str, str]:
     return out
 
 
-def _parse_hv(log: SerialLog, text: str) -> None:
+def _parse_hv(log: SerialLog, text: str, lineno: Optional[int] = None,
+              events: Optional[Dict[int, str]] = None) -> None:
+    """One hypervisor line. events (cpu -> its last line that was not part of
+    a table or a state dump) tells what announced a table."""
     log.hv_lines.append(text)
     m = _HV_BANNER.match(text)
     if m:
@@ -350,36 +369,68 @@ def _parse_hv(log: SerialLog, text: str) -> None:
     if m:
         log.next_stage = (m.group(1), m.group(2))
         return
-    _parse_hv_table_line(log, text)
+    if _parse_hv_table_line(log, text, lineno, events):
+        return
+    m = _HV_RESETTING.match(text)
+    if m:
+        done = [t for t in log.hv_tables if t.cpu == int(m.group(1))]
+        if done:
+            done[-1].context = "reset"
+    m = _HV_CPU_LINE.match(text)
+    if m and events is not None and not _HV_DUMP.match(m.group(2)) \
+            and not m.group(2).startswith("timeline "):
+        events[int(m.group(1))] = m.group(2)
 
 
-def _parse_hv_table_line(log: SerialLog, text: str) -> None:
+def _table_context(event: Optional[str]) -> str:
+    if event is None:
+        return "print-stats"
+    if _HV_EVENT_POWEROFF.match(event):
+        return "power-off"
+    if _HV_EVENT_RESET.match(event):
+        return "reset"
+    if _HV_EVENT_INIT.match(event):
+        return "init"
+    return "print-stats"
+
+
+def _parse_hv_table_line(log: SerialLog, text: str, lineno: Optional[int] = None,
+                         events: Optional[Dict[int, str]] = None) -> bool:
     """A line of the hypervisor's own table: the header starts a table; rows
-    and the total row go to the last unfinished table of the same cpu."""
+    and the total row go to the last unfinished table of the same cpu.
+    True if the line was one of the table's."""
     m = _HV_TABLE_BEGIN.match(text)
     if m:
-        log.hv_tables.append(HvTable(int(m.group(1)), int(m.group(2)), int(m.group(3)), int(m.group(4))))
-        return
+        cpu = int(m.group(1))
+        event = events.pop(cpu, None) if events is not None else None
+        # only an announcement names the event; any other last line is not one
+        if _table_context(event) == "print-stats":
+            event = None
+        log.hv_tables.append(HvTable(cpu, int(m.group(2)), int(m.group(3)), int(m.group(4)),
+                                     table=ExitTable(line=lineno), line=lineno,
+                                     context=_table_context(event), event=event))
+        return True
     m = _HV_TABLE_OWN.match(text)
     if m:
         # After the total row: the last complete table of this cpu without one.
         done = [t for t in log.hv_tables if t.cpu == int(m.group(1)) and t.table.complete and t.own_exits is None]
         if done:
             done[-1].own_exits, done[-1].own_cycles = int(m.group(2)), int(m.group(3))
-        return
+        return True
     m = _HV_TABLE_TOTAL.match(text) or _HV_TABLE_ROW.match(text)
     if not m:
-        return
+        return False
     cpu = int(m.group(1))
     open_tables = [t for t in log.hv_tables if t.cpu == cpu and not t.table.complete]
     if not open_tables:
-        return
+        return False
     t = open_tables[-1].table
     if m.re is _HV_TABLE_TOTAL:
         t.total_exits, t.total_cycles = int(m.group(2)), int(m.group(3))
         t.complete = True
     else:
         t.rows.append(TableRow(int(m.group(2)), m.group(3), int(m.group(4)), int(m.group(5)), 0.0, 0.0))
+    return True
 
 
 def _store_table(log: SerialLog, table: ExitTable) -> None:
@@ -500,10 +551,11 @@ def parse_text(text: str) -> SerialLog:
     lines, tail = _split_lines(text)
     log.lines, log.truncated_tail = lines, tail
     table: Optional[ExitTable] = None       # table currently being read
+    events: Dict[int, str] = {}             # cpu -> its last announcing line
     for lineno, line in enumerate(lines, 1):
         for who, text in _segments(line):
             if who == "hv":
-                _parse_hv(log, text)
+                _parse_hv(log, text, lineno, events)
             elif who == "probe":
                 table = _parse_probe(log, text, table, lineno)
             elif table is not None:

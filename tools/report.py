@@ -1,22 +1,43 @@
 #!/usr/bin/env python3
-"""Report the exit table of an exitvisor boot: text, CSV, JSON and a bar chart.
+"""Report the exits of an exitvisor run: table, summary, timeline; text, CSV, JSON, charts.
 
-Reads the serial console of a boot (build/run/serial.log, or the probe's
-output captured any other way) with tools/exitlog.py, picks one exit table
-and prints it with each reason's SDM name, exits, cycles, share of exits,
-share of cycles and cycles per exit. Which table:
+Reads the serial console of any run (build/run/serial.log, a Linux run's
+build/linux/run/serial.log, a run directory holding serial.log, or the output
+captured any other way) with tools/exitlog.py, picks one exit table and
+prints it with each reason's SDM name, exits, cycles, share of exits, share
+of cycles and cycles per exit. Which table, first found wins:
 
   final     "probe: final exit table (...)": every exit since launch, printed
-            by the probe at its end, after the per-vCPU queries. Used
-            whenever the log has a complete one (from the same run as the
-            snapshot table, if the log holds several boots).
-  snapshot  "probe: exit table (...)": the probe's first table, the counts at
-            its snapshot, before its own checks. Used otherwise; the report
-            says why (no final table, or it is cut off).
+            by the UEFI probe at its end, after the per-vCPU queries (from
+            the same run as the snapshot table, if the log holds several).
+  snapshot  "probe: exit table (...)": the probe's first table (UEFI probe, or
+            the Linux guest's exvprobe, which prints the same format): the
+            counts at its snapshot. The report says why not the final one.
+  exitvisor exitvisor's own table, the last complete one in the log: printed
+            at power-off ("the guest resets or powers off the machine ...;
+            exit table:"), before a platform reset (triple fault, INIT to the
+            boot CPU), when a vCPU stops at a repeated INIT, or on the guest's
+            VMCALL print-stats. Its "own" line (exits exitvisor's own watches
+            caused) is reported too: the guest's own exits = total - own.
+The first output line and the JSON field "table_source" say which one was
+used. Only a log with none of them is an error, with one line saying what was
+looked for. ANSI escapes, CRLF, lines of other writers inside a table and a
+cut-off last line are all handled by exitlog.py.
 
-The output says which one it used. ANSI escapes, CRLF, lines of other
-writers (firmware, hypervisor, several vCPUs) inside the table and a cut-off
-last line are all handled by exitlog.py.
+After the table, a summary answers three questions from the log: which
+reasons are most and least frequent (of the guest's own exits when the own
+count can be attributed), how many exits the whole run made (up to which
+phase), and whether they grow at a steady rate or in bursts. The last needs
+the hypervisor's boot timeline ("timeline v1 ..." lines, printed by
+exitvisor at power-off or by `exvprobe timeline`; tools/timeline.py): per
+phase (between consecutive boot phases: launch, Linux's console lines
+"Linux version", "smp: Bringing up secondary CPUs", "smp: Brought up",
+"Run /init", the clock marks "exvprobe: mark" / "probe: mark", the end) the
+exits and the rate, and the sample intervals with the highest rate. The time
+axis is in seconds when a TSC frequency is known: --tsc-hz, else the guest's
+"exvprobe: tsc_hz=", else the slope of the kernel clock marks, else ips= of
+the bochsrc beside the log (Bochs' TSC runs at ips per second), else the
+timeline's tsc_hz; otherwise in TSC ticks. The report says which.
 
 Outputs (each optional, any combination; parent directories are created):
   --csv FILE   one row per reason: reason,name,exits,cycles,pct_exits,
@@ -33,6 +54,16 @@ Outputs (each optional, any combination; parent directories are created):
                cannot import it but /usr/bin/python3 can (python3 on PATH is a
                pyenv or venv interpreter), the tool re-runs itself with
                /usr/bin/python3.
+  --timeline-png FILE  the boot timeline: top, cumulative exits per reason over
+               guest time (top 8 reasons, the rest as "other", log scale);
+               bottom, the exit rate per reason over each sample interval;
+               both with the boot phases as vertical lines (dashed: clock
+               marks; shaded: exvprobe stat spans). Needs matplotlib too.
+  --timeline-csv FILE  one row per timeline sample: t_ticks, t_seconds (empty
+               without a TSC frequency), one column per reason (cumulative
+               exits), total, and own when the timeline has it
+  Without a timeline in the log the two timeline outputs are not written (a
+  line says so; not an error).
 
 Exit status: 0 done; 2 no usable exit table in the log (the reason is on
 stderr), or the log cannot be read; 1 an output could not be written (the
@@ -41,6 +72,7 @@ total row) go to stderr and do not change the status.
 
 Examples:
   python3 tools/report.py build/run/serial.log
+  python3 tools/report.py build/linux/run --timeline-png t.png --timeline-csv t.csv
   python3 tools/report.py build/run --csv out/exits.csv --json out/exits.json --png out/exits.png
   some-capture | python3 tools/report.py -
 """
@@ -48,16 +80,18 @@ import argparse
 import csv
 import importlib.util
 import io
+import itertools
 import json
 import math
 import os
 import sys
 from dataclasses import dataclass, field
-from typing import List, Optional
+from typing import Dict, List, Optional, Tuple
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import exitlog  # noqa: E402  (tools/exitlog.py)
-from exitlog import ExitLogError, ExitTable, NoExitTableError, SerialLog  # noqa: E402
+import timeline as tlmod  # noqa: E402  (tools/timeline.py)
+from exitlog import ExitLogError, ExitTable, HvTable, NoExitTableError, SerialLog, TableRow  # noqa: E402
 
 PROG = "report"
 
@@ -75,6 +109,24 @@ DESCRIPTIONS = {
     "snapshot": "the probe's first table: counts since launch at its snapshot, all vCPUs "
                 "(before its own checks)",
 }
+# exitvisor's own tables, by why it printed them (exitlog.HvTable.context)
+HV_DESCRIPTIONS = {
+    "power-off": "printed by exitvisor itself when the guest ended the machine: all exits "
+                 "since launch, all vCPUs, up to the power-off write",
+    "reset": "printed by exitvisor itself before a platform reset: all exits since launch, "
+             "all vCPUs",
+    "init": "printed by exitvisor itself when a vCPU stopped at a repeated INIT: all exits "
+            "since launch, all vCPUs, up to then",
+    "print-stats": "printed by exitvisor itself on the guest's VMCALL print-stats: all exits "
+                   "since launch, all vCPUs, up to then",
+}
+LOOKED_FOR = ("looked for the probe's final table ('probe: final exit table'), its snapshot "
+              "table ('probe: exit table', UEFI probe or Linux exvprobe) and exitvisor's own "
+              "tables ('exitvisor: cpu N exit table: ...', printed at VMCALL print-stats, "
+              "power-off, reset)")
+# Reasons exitvisor's own watches can cause (README "What exitvisor watches"):
+# NMI kicks and APIC-page stores (init_sipi=intercept), I/O to watched ports.
+OWN_CANDIDATES = (0, 48, 30)
 
 
 class OutputError(Exception):
@@ -90,10 +142,32 @@ class MatplotlibMissing(OutputError):
 
 @dataclass
 class Choice:
-    kind: str                       # "final" or "snapshot"
+    kind: str                       # "final", "snapshot" or "exitvisor"
     table: ExitTable
     note: str                       # why this one (empty when the final table is used)
     warnings: List[str] = field(default_factory=list)
+    hv: Optional[HvTable] = None    # kind "exitvisor": the table with its own line and context
+
+    @property
+    def source(self) -> str:
+        """probe-final, probe-snapshot or exitvisor-<context>."""
+        return f"exitvisor-{self.hv.context}" if self.hv is not None else f"probe-{self.kind}"
+
+    @property
+    def description(self) -> str:
+        if self.hv is not None:
+            return HV_DESCRIPTIONS.get(self.hv.context, HV_DESCRIPTIONS["print-stats"])
+        return DESCRIPTIONS[self.kind]
+
+    @property
+    def title(self) -> str:
+        if self.hv is not None:
+            return f"exitvisor's own {self.hv.context} exit table"
+        return f"{self.kind} exit table"
+
+    @property
+    def own(self) -> Optional[int]:
+        return self.hv.own_exits if self.hv is not None else None
 
 
 def _unfinished(table: ExitTable) -> str:
@@ -103,7 +177,48 @@ def _unfinished(table: ExitTable) -> str:
             + ": log cut off or output interleaved?")
 
 
+def hv_table_as_exit_table(hv: HvTable) -> ExitTable:
+    """exitvisor's own table with the shares the probe would print, most exits first."""
+    t = hv.table
+    te, tc = t.total_exits or 0, t.total_cycles or 0
+    rows = [TableRow(r.reason, r.name, r.exits, r.cycles,
+                     round(100.0 * r.exits / te, 2) if te else 0.0,
+                     round(100.0 * r.cycles / tc, 2) if tc else 0.0) for r in t.rows]
+    rows.sort(key=lambda r: (-r.exits, r.reason))
+    return ExitTable(rows=rows, total_exits=t.total_exits, total_cycles=t.total_cycles,
+                     declared_rows=None, complete=True, final=False, line=hv.line)
+
+
+def last_hv_table(log: SerialLog) -> Optional[HvTable]:
+    done = [h for h in log.hv_tables if h.table.complete]
+    return done[-1] if done else None
+
+
 def choose_table(log: SerialLog) -> Choice:
+    """The probe's final table if the log has a complete one from the same run
+    as the snapshot table, else the snapshot table, else exitvisor's own last
+    complete table; NoExitTableError (one line, saying what it looked for) if
+    none."""
+    try:
+        return choose_probe_table(log)
+    except NoExitTableError as e:
+        why_not_probe = str(e)
+    hv = last_hv_table(log)
+    if hv is None:
+        cut = [h for h in log.hv_tables if not h.table.complete]
+        extra = (f"; exitvisor's table at line {cut[-1].line} is cut off "
+                 f"({len(cut[-1].table.rows)} rows read, no total row)") if cut else ""
+        raise NoExitTableError(f"{why_not_probe}{extra}; {LOOKED_FOR}")
+    note = why_not_probe
+    prefix = "no exit table in the serial log: "
+    if note.startswith(prefix):
+        note = "the log has no probe table: " + note[len(prefix):]
+    choice = Choice("exitvisor", hv_table_as_exit_table(hv), note, hv=hv)
+    choice.warnings = table_warnings(hv.table)
+    return choice
+
+
+def choose_probe_table(log: SerialLog) -> Choice:
     """The final table if the log has a complete one from the same run as the
     snapshot table, else the snapshot table; NoExitTableError if neither."""
     final, snap = log.final_table, log.table
@@ -235,8 +350,12 @@ def _fmt_cpe(v: Optional[float], digits: int) -> str:
 
 def format_report(log: SerialLog, choice: Choice, source: str, engine: Optional[str]) -> str:
     t = choice.table
-    out = [f"{PROG}: {source}: {choice.kind} exit table, line {t.line}: {DESCRIPTIONS[choice.kind]}"]
-    if choice.note:
+    out = [f"{PROG}: {source}: {choice.title}, line {t.line}: {choice.description}"]
+    if choice.hv is not None:
+        if choice.hv.event:
+            out.append(f"{PROG}: announced by: cpu {choice.hv.cpu} {choice.hv.event}")
+        out.append(f"{PROG}: not the probe's table: {choice.note}")
+    elif choice.note:
         out.append(f"{PROG}: not the final table: {choice.note}")
     hv = hypervisor_info(log)
     facts = []
@@ -270,6 +389,14 @@ def format_report(log: SerialLog, choice: Choice, source: str, engine: Optional[
     tw = w[0] + 2 + w[1]
     out.append((f"  {total[0]:<{tw}}  {total[2]:>{w[2]}}  {total[3]:>{w[3]}}"
                 f"  {total[4]:>{w[4]}}  {total[5]:>{w[5]}}  {total[6]:>{w[6]}}").rstrip())
+    hvt = choice.hv
+    if hvt is not None and hvt.own_exits is not None:
+        own = "own: of these, caused by exitvisor's own watches"
+        out.append(f"  {own:<{tw}}  {hvt.own_exits:>{w[2]}}  {hvt.own_cycles:>{w[3]}}")
+        out.append(f"  guest's own exits (total - own): {t.total_exits - hvt.own_exits}, "
+                   f"cycles {t.total_cycles - hvt.own_cycles}")
+    elif hvt is not None:
+        out.append("  (this exitvisor printed no own line: its own exits are not known)")
     for v in log.vcpus:
         if v.signature_ok:
             out.append(f"vcpu {v.index} (apic {v.apic}) read the global counters: "
@@ -279,6 +406,205 @@ def format_report(log: SerialLog, choice: Choice, source: str, engine: Optional[
     for e in log.vcpu_errors:
         out.append(e)
     return "\n".join(out)
+
+
+# --------------------------------------------------------------------------
+# The summary: the course's three questions
+
+def attribute_own(rows: List[TableRow], own: Optional[int]) -> Optional[List[int]]:
+    """The reasons whose rows add up to exactly the own count, among those
+    exitvisor's watches can cause (OWN_CANDIDATES); None when no single set
+    of rows does (then the own exits are known in total only)."""
+    if own is None:
+        return None
+    if own == 0:
+        return []
+    cands = [r for r in rows if r.reason in OWN_CANDIDATES and r.exits > 0]
+    found = [sorted(r.reason for r in combo)
+             for k in range(1, len(cands) + 1) for combo in itertools.combinations(cands, k)
+             if sum(r.exits for r in combo) == own]
+    return found[0] if len(found) == 1 else None
+
+
+def _short(name: str) -> str:
+    return {"Exception or non-maskable interrupt (NMI)": "NMI",
+            "Control-register accesses": "CR access"}.get(name, name)
+
+
+def frequency(rows: List[TableRow], own: Optional[int]) -> dict:
+    """Most and least frequent reasons, of the guest's own exits when the own
+    count can be attributed to rows."""
+    own_reasons = attribute_own(rows, own)
+    total = sum(r.exits for r in rows)
+    if own_reasons is not None:
+        basis_rows = [r for r in rows if r.reason not in own_reasons and r.exits > 0]
+        base = total - own
+        if own_reasons:
+            names = " + ".join(_short(r.name) for r in rows if r.reason in own_reasons)
+            basis = (f"of the guest's own {base:,} exits (total {total:,} - own {own:,}; the own "
+                     f"count equals the {names} row{'s' if len(own_reasons) > 1 else ''} exactly, "
+                     f"taken as exitvisor's)")
+        else:
+            basis = f"of all {total:,} exits (exitvisor's own: 0)"
+    else:
+        basis_rows = [r for r in rows if r.exits > 0]
+        base = total
+        basis = (f"of all {total:,} exits (the table has no own line)" if own is None else
+                 f"of all {total:,} exits ({own:,} are exitvisor's own, not attributable to rows)")
+    ranked = sorted(basis_rows, key=lambda r: (-r.exits, r.reason))
+    least_n = ranked[-1].exits if ranked else 0
+    least = [r for r in ranked if r.exits == least_n]
+    most = [r for r in ranked[:3] if r.exits > least_n] or ranked[:1]
+
+    def item(r):
+        return {"reason": r.reason, "name": r.name, "exits": r.exits,
+                "share": round(100.0 * r.exits / base, 2) if base else None}
+    return {"basis": basis, "base_exits": base, "own_reasons": own_reasons,
+            "most": [item(r) for r in most], "least": [item(r) for r in least]}
+
+
+def _freq_text(f: dict) -> str:
+    def one(x):
+        share = x["share"]
+        pct = "" if share is None else f" ({share:.1f} %)" if share >= 0.1 else f" ({share:.2f} %)"
+        return f"{_short(x['name'])} {x['exits']:,}{pct}"
+    if not f["most"]:
+        return f"{f['basis']}: no exits"
+    return (f"{f['basis']}: most frequent " + ", ".join(one(x) for x in f["most"])
+            + "; least frequent " + ", ".join(one(x) for x in f["least"]))
+
+
+def later_hv_table(log: SerialLog, choice: Choice) -> Optional[HvTable]:
+    """exitvisor's last table when it comes after the probe's table used: it
+    covers more of the run."""
+    hv = last_hv_table(log)
+    if choice.hv is not None or hv is None:
+        return None
+    if choice.table.line is not None and hv.line is not None and hv.line < choice.table.line:
+        return None
+    return hv
+
+
+def summary(log: SerialLog, choice: Choice, tl: Optional["tlmod.Timeline"]) -> Tuple[List[str], dict]:
+    out, d = [], {}
+    t = choice.table
+    # 1. which reasons
+    f = frequency(t.rows, choice.own)
+    d["frequency"] = f
+    out.append(f"summary 1 (most/least frequent, {choice.title}): {_freq_text(f)}")
+    later = later_hv_table(log, choice)
+    if later is not None:
+        lt = hv_table_as_exit_table(later)
+        lf = frequency(lt.rows, later.own_exits)
+        d["frequency_whole_run"] = dict(lf, table_line=later.line, context=later.context)
+        out.append(f"  the whole run, exitvisor's own {later.context} table (line {later.line}), "
+                   f"{_freq_text(lf)}")
+    # 2. how many
+    whole = {"table_exits": t.total_exits, "table_source": choice.source}
+    if choice.hv is not None:
+        up_to = {"power-off": "the guest's power-off", "reset": "the platform reset",
+                 "init": "the vCPU's stop at INIT",
+                 "print-stats": "the VMCALL print-stats"}[choice.hv.context]
+        line = f"{t.total_exits:,} exits from launch to {up_to} (exitvisor's table, line {t.line})"
+        if choice.own is not None:
+            line += f": {choice.own:,} exitvisor's own, {t.total_exits - choice.own:,} the guest's"
+            whole["own"], whole["guest"] = choice.own, t.total_exits - choice.own
+    else:
+        line = f"{t.total_exits:,} exits from launch to the probe's {choice.kind} table (line {t.line})"
+        if later is not None:
+            line += (f"; the whole run, to {later.context} (exitvisor's table, line {later.line}): "
+                     f"{later.table.total_exits:,} exits")
+            whole["whole_run_exits"] = later.table.total_exits
+            whole["whole_run_context"] = later.context
+            if later.own_exits is not None:
+                line += (f", {later.own_exits:,} exitvisor's own, "
+                         f"{later.table.total_exits - later.own_exits:,} the guest's")
+                whole["whole_run_own"] = later.own_exits
+                whole["whole_run_guest"] = later.table.total_exits - later.own_exits
+    out.append(f"summary 2 (exits in the run): {line}")
+    if tl is not None and tl.samples:
+        last = tl.samples[-1]
+        end = tl.phases[-1]
+        at = []
+        for p in tl.phases[1:-1]:
+            if p.kind == "console" or (p.kind == "mark" and not p.label.startswith("mark stat-")):
+                at.append((p.label, round(tl.total_at(p.t))))
+        txt = (f"  timeline: {last.total:,} exits from launch to {end.label} at {tl.fmt_t(end.t)}"
+               + (f" ({last.own:,} exitvisor's own, {last.total - last.own:,} the guest's)"
+                  if last.own is not None else ""))
+        if at:
+            txt += "; by then at " + ", ".join(f"{lab} {n:,}" for lab, n in at)
+        out.append(txt)
+        whole["timeline_exits"] = last.total
+        whole["timeline_end"] = {"label": end.label, "t_ticks": end.t, "t_seconds": tl.seconds(end.t)}
+        whole["at_phases"] = [{"label": lab, "exits": n} for lab, n in at]
+    d["exits"] = whole
+    # 3. steady or bursts
+    if tl is None:
+        out.append("summary 3 (steady or bursts): not known: the log has no complete timeline "
+                   "(exitvisor prints one at power-off and before a reset; a Linux guest's "
+                   "`exvprobe timeline` prints one too)")
+        d["growth"] = None
+        return out, d
+    st = tl.steadiness()
+    ps = tl.phase_stats()
+    bursts = tl.bursts()
+    unit = tl.rate_unit()
+    if st is None:
+        out.append("summary 3 (steady or bursts): the timeline holds no exits")
+    else:
+        out.append(f"summary 3 (steady or bursts): {st['verdict']}: half of the exits came in "
+                   f"{100 * st['half_of_exits_in_time_share']:.1f} % of the time from launch to "
+                   f"{tl.phases[-1].label} (the busiest of {st['intervals']} sample intervals; a "
+                   f"steady rate would need 50 %)")
+    if ps:
+        guest = "guest_exits" in ps[0]
+        out.append(f"  per phase (times in {tl.fmt_unit()} since launch; exits between two "
+                   f"consecutive phase lines):")
+        w = max(len(f"{p['from']} -> {p['to']}") for p in ps)
+        head = f"    {'phase':<{w}}  {'from':>9}  {'to':>9}  {'exits':>7}  {unit:>11}"
+        if guest:
+            head += f"  {'guest':>7}  {'guest/' + unit.split('/')[1]:>9}"
+        out.append(head)
+        for p in ps:
+            row = (f"    {p['from'] + ' -> ' + p['to']:<{w}}  {tl.fmt_num(p['t0']):>9}  "
+                   f"{tl.fmt_num(p['t1']):>9}  {p['exits']:>7,}  {p['rate']:>11,.0f}")
+            if guest:
+                row += f"  {p['guest_exits']:>7,}  {p['guest_rate']:>9,.0f}"
+            out.append(row)
+    if bursts:
+        out.append("  top bursts (sample intervals with the highest rate):")
+        for b in bursts:
+            out.append(f"    {tl.fmt_num(b['t0'])}..{tl.fmt_num(b['t1'])} {tl.fmt_unit()}: "
+                       f"{b['exits']:,} exits, {b['rate']:,.0f} {unit}, mostly "
+                       f"{_short(tlmod.reason_name(b['top_reason'], _names(choice)))} "
+                       f"({b['top_reason_exits']:,}), in phase '{b['phase']}'")
+    d["growth"] = {"steadiness": st, "phases": ps, "bursts": bursts, "rate_unit": unit}
+    return out, d
+
+
+def _names(choice: Choice) -> Dict[int, str]:
+    return {r.reason: r.name for r in choice.table.rows}
+
+
+def timeline_text(tl: "tlmod.Timeline") -> List[str]:
+    b = tl.block
+    out = [f"{PROG}: timeline: {b.describe()[4:]}, from launch to {tl.fmt_t(tl.end_t)}; "
+           f"ring capacity {b.capacity}, interval now {b.interval:,} ticks"
+           + (f" ({tl.fmt_t(b.interval)})" if tl.hz else "")]
+    out.append(f"{PROG}: time axis: "
+               + (f"{tl.hz:,.0f} TSC ticks per second, from {tl.hz_source}" if tl.hz
+                  else tl.hz_source))
+    if tl.printk_map is not None:
+        out.append(f"{PROG}: kernel console times placed by {tl.printk_map_source}")
+    for n in tl.notes:
+        out.append(f"{PROG}: timeline note: {n}")
+    ph = [f"{p.label} {tl.fmt_num(p.t)}" for p in tl.phases]
+    out.append(f"{PROG}: phases ({tl.fmt_unit()}): " + ", ".join(ph))
+    for sp in tl.spans:
+        out.append(f"{PROG}: span {sp.label}: {tl.fmt_num(sp.t0)}..{tl.fmt_num(sp.t1)} {tl.fmt_unit()}, "
+                   f"{round(tl.total_at(sp.t1)) - round(tl.total_at(sp.t0)):,} exits")
+    return out
 
 
 CSV_FIELDS = ("reason", "name", "exits", "cycles", "pct_exits", "pct_cycles", "cycles_per_exit")
@@ -301,17 +627,31 @@ def _r2(v: Optional[float]) -> Optional[float]:
     return None if v is None else round(v, 2)
 
 
-def report_dict(log: SerialLog, choice: Choice, source: str, engine: Optional[str]) -> dict:
+def report_dict(log: SerialLog, choice: Choice, source: str, engine: Optional[str],
+                tl: Optional["tlmod.Timeline"] = None, tl_warnings: Optional[List[str]] = None) -> dict:
     t = choice.table
+    _, summ = summary(log, choice, tl)
+    hvt = choice.hv
 
     def state(x: Optional[ExitTable]) -> str:
         return "absent" if x is None else ("complete" if x.complete else "incomplete")
     return {
         "source": source,
         "engine": engine,
+        # which table the report used: probe-final, probe-snapshot or
+        # exitvisor-<power-off|reset|init|print-stats>
+        "table_source": {"kind": choice.source, "title": choice.title,
+                         "description": choice.description, "line": t.line,
+                         "why": choice.note or None,
+                         "announced_by": (f"cpu {hvt.cpu} {hvt.event}"
+                                          if hvt is not None and hvt.event else None)},
+        "own": (None if hvt is None or hvt.own_exits is None else
+                {"exits": hvt.own_exits, "cycles": hvt.own_cycles,
+                 "guest_exits": t.total_exits - hvt.own_exits,
+                 "guest_cycles": t.total_cycles - hvt.own_cycles}),
         "table": {
             "kind": choice.kind,
-            "description": DESCRIPTIONS[choice.kind],
+            "description": choice.description,
             "why_not_final": choice.note or None,
             "line": t.line,
             "declared_rows": t.declared_rows,
@@ -325,7 +665,12 @@ def report_dict(log: SerialLog, choice: Choice, source: str, engine: Optional[st
         "hypervisor": hypervisor_info(log),
         "vcpus": vcpu_count(log),
         "probe": probe_info(log),
-        "warnings": list(choice.warnings),
+        "exitvisor_tables": [{"line": h.line, "cpu": h.cpu, "context": h.context,
+                              "complete": h.table.complete, "exits": h.table.total_exits,
+                              "own_exits": h.own_exits} for h in log.hv_tables],
+        "summary": summ,
+        "timeline": tl.to_dict() if tl is not None else None,
+        "warnings": list(choice.warnings) + list(tl_warnings or []),
     }
 
 
@@ -384,8 +729,13 @@ def chart_title(log: SerialLog, choice: Choice, engine: Optional[str]) -> str:
     if ctx:
         first += " — " + ", ".join(ctx)
     t = choice.table
-    kind = ("final table: all exits since launch" if choice.kind == "final"
-            else "snapshot table (no complete final table)")
+    if choice.hv is not None:
+        kind = f"exitvisor's own {choice.hv.context} table: all exits since launch"
+        if choice.own is not None:
+            kind += f" (own {choice.own:,}, guest {t.total_exits - choice.own:,})"
+    else:
+        kind = ("final table: all exits since launch" if choice.kind == "final"
+                else "snapshot table (no complete final table)")
     return f"{first}\n{kind}; total {t.total_exits:,} exits, {t.total_cycles:,} cycles"
 
 
@@ -432,6 +782,20 @@ def png_bytes(log: SerialLog, choice: Choice, engine: Optional[str]) -> bytes:
     return buf.getvalue()
 
 
+def timeline_png_bytes(log: SerialLog, choice: Choice, engine: Optional[str],
+                       tl: "tlmod.Timeline") -> bytes:
+    mpl = load_matplotlib()
+    hv = hypervisor_info(log)
+    ctx = [x for x in (engine, (lambda n: f"{n} vCPU{'s' if n != 1 else ''}" if n else None)(
+        vcpu_count(log))) if x]
+    title = ("exitvisor" + (f" {hv['version']}" if hv["version"] else "") + " exits over guest time"
+             + (" — " + ", ".join(ctx) if ctx else "")
+             + f"\n{tl.block.describe()}; time axis: "
+             + (f"{tl.hz / 1e6:,.1f} MHz TSC ({tl.hz_source.split(' (')[0]})" if tl.hz
+                else "TSC ticks (no frequency known)"))
+    return tlmod.timeline_png(tl, mpl, _names(choice), title)
+
+
 # --------------------------------------------------------------------------
 # CLI
 
@@ -464,6 +828,15 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("--json", metavar="FILE", help="write the table and the boot's facts as JSON")
     ap.add_argument("--png", metavar="FILE",
                     help="draw exits and cycles per reason (needs python3-matplotlib)")
+    ap.add_argument("--timeline-png", metavar="FILE",
+                    help="draw the boot timeline: cumulative exits and exit rate per reason over "
+                         "guest time, with the boot phases (needs python3-matplotlib)")
+    ap.add_argument("--timeline-csv", metavar="FILE",
+                    help="write the timeline's samples as CSV (t_ticks, t_seconds, one column "
+                         "per reason)")
+    ap.add_argument("--tsc-hz", metavar="HZ", type=float,
+                    help="TSC ticks per second for the time axis (default: what the log says; "
+                         "see above)")
     ap.add_argument("--engine", metavar="NAME",
                     help="engine name for the title and JSON (default: engine.txt beside the log, "
                          "as tools/run.sh writes it)")
@@ -474,7 +847,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Optional[List[str]] = None, reexec: bool = False) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     args = build_parser().parse_args(argv)
-    if reexec and args.png:
+    if reexec and (args.png or args.timeline_png):
         _reexec_with_debian_python(argv)
     source = "<stdin>" if args.log == "-" else args.log
     try:
@@ -492,21 +865,35 @@ def main(argv: Optional[List[str]] = None, reexec: bool = False) -> int:
         print(f"{PROG}: {source}: {e}", file=sys.stderr)
         return 2
     engine = args.engine or engine_near(args.log)
-    for w in choice.warnings:
+    tl, tl_none_warnings = tlmod.analyse(log.lines, None if args.log == "-" else args.log,
+                                         args.tsc_hz)
+    tl_warnings = tl.warnings if tl is not None else tl_none_warnings
+    for w in choice.warnings + tl_warnings:
         print(f"{PROG}: warning: {w}", file=sys.stderr)
     if not args.quiet:
         print(format_report(log, choice, source, engine))
+        if tl is not None:
+            print("\n".join(timeline_text(tl)))
+        else:
+            print(f"{PROG}: timeline: none in the log")
+        print("\n".join(summary(log, choice, tl)[0]))
         sys.stdout.flush()
 
     status = 0
     outputs = (
         (args.csv, lambda: csv_text(choice).encode()),
-        (args.json, lambda: (json.dumps(report_dict(log, choice, source, engine), indent=2)
-                             + "\n").encode()),
+        (args.json, lambda: (json.dumps(report_dict(log, choice, source, engine, tl, tl_warnings),
+                                        indent=2) + "\n").encode()),
         (args.png, lambda: png_bytes(log, choice, engine)),
+        (args.timeline_csv, lambda: tl.csv_text(_names(choice)).encode()),
+        (args.timeline_png, lambda: timeline_png_bytes(log, choice, engine, tl)),
     )
     for path, make in outputs:
         if not path:
+            continue
+        if tl is None and path in (args.timeline_csv, args.timeline_png):
+            if not args.quiet:
+                print(f"{PROG}: no timeline in the log: {path} not written")
             continue
         try:
             _write_atomic(path, make())

@@ -18,6 +18,7 @@ Samples (tools/tests/samples/):
   novmx_qemu.log       a real QEMU TCG capture of the probe, plus the
                        hypervisor's "VMX not available" line
   no_table_fatal.log   the hypervisor failing VMLAUNCH on CPU 1; no probe output
+  exitvisor_only_2cpu.log, linux_2vcpu.log, native_init_2cpu.log: see test_report.py
 Run: python3 -m unittest discover -s tools/tests
 """
 import contextlib
@@ -314,6 +315,50 @@ class HypervisorTables(unittest.TestCase):
 
     def test_probe_table_unaffected(self):
         self.assertIsNone(exitlog.parse_text(HV_TABLE).table)
+
+
+class HypervisorTableContext(unittest.TestCase):
+    """Why exitvisor printed each of its tables, and where (for tools/report.py)."""
+
+    def test_power_off_with_own_line(self):
+        log = exitlog.parse_file(sample_path("linux_2vcpu.log"))
+        self.assertEqual(len(log.hv_tables), 1)
+        t = log.hv_tables[0]
+        self.assertEqual((t.context, t.line, t.table.line, t.cpu), ("power-off", 400, 400, 1))
+        self.assertEqual(t.event, "the guest resets or powers off the machine "
+                                  "(OUT 0x53 to port 0x8900); exit table:")
+        self.assertEqual((t.table.total_exits, t.own_exits, t.own_cycles), (5457, 2953, 1965695))
+
+    def test_print_stats_then_power_off(self):
+        # exitvisor_only_2cpu.log: a VMCALL print-stats table, then the power-off one
+        log = exitlog.parse_file(sample_path("exitvisor_only_2cpu.log"))
+        self.assertEqual([(t.context, t.line, t.table.total_exits, t.own_exits, t.event is None)
+                          for t in log.hv_tables],
+                         [("print-stats", 10, 2020, 25, True), ("power-off", 19, 2028, 26, False)])
+
+    def test_stopped_at_init(self):
+        t = exitlog.parse_file(sample_path("native_init_2cpu.log")).hv_tables[0]
+        self.assertEqual((t.context, t.table.total_exits, t.own_exits), ("init", 1676, 0))
+        self.assertTrue(t.event.startswith("INIT: exit reason 3"))
+
+    def test_reset_after_triple_fault(self):
+        text = ("exitvisor: cpu 0 triple fault in the guest: exit reason 2 (Triple fault), "
+                "qualification 0x0, guest rip 0x1000\n"
+                "exitvisor: cpu 0 guest: rip 0x1000 rsp 0x0 rflags 0x2 activity 0 interruptibility 0x0\n"
+                "exitvisor: cpu 0 host: rip 0x1 rsp 0x2 cr0 0x3 cr3 0x4 cr4 0x5\n"
+                "exitvisor: cpu 0 exit table: 7 exits, 70 cycles, 1 vCPUs\n"
+                "exitvisor: cpu 0    2  Triple fault                                            1               10\n"
+                "exitvisor: cpu 0   10  CPUID                                                   6               60\n"
+                "exitvisor: cpu 0   total                                                       7               70\n"
+                "exitvisor: cpu 0   own   of these, caused by exitvisor's own watches           0                0\n"
+                "exitvisor: cpu 0 resetting the platform after the guest's triple fault\n")
+        t = exitlog.parse_text(text).hv_tables[0]
+        self.assertEqual((t.context, t.line, t.own_exits), ("reset", 4, 0))
+        self.assertTrue(t.event.startswith("triple fault in the guest"))
+        # the same table without the announcement or the reset line: print-stats
+        t = exitlog.parse_text(text.split("\n", 3)[3].replace(
+            "exitvisor: cpu 0 resetting the platform after the guest's triple fault\n", "")).hv_tables[0]
+        self.assertEqual((t.context, t.event, t.line), ("print-stats", None, 1))
 
 
 class Cli(unittest.TestCase):
