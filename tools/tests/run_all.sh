@@ -15,6 +15,9 @@
 #   4. python       python3 -m unittest discover -s tools/tests -p 'test_*.py' -v
 #      fuzz         tools/tests/run_fuzz.sh: every libFuzzer target of hv/tests/fuzz
 #                   for FUZZ_SECONDS (default 5) on a copy of its checked-in corpus
+#      bad-input    tools/tests/check_bad_input.sh: NEXT= missing or not EFI, CPUS= too
+#                   many, a bad exitvisor.cfg line, a next stage that returns: one
+#                   clear line each (one 1-CPU Bochs boot; about 25 s)
 #   5. integration, run concurrently, each booting its own copy of the disk:
 #        bochs-1cpu     Bochs, 1 vCPU    check_boot.py --expect-cpus 1
 #        bochs-2cpu     Bochs, 2 vCPUs   check_boot.py --expect-cpus 2
@@ -310,26 +313,43 @@ else
     tail -n 40 "$log" | indent
 fi
 
+# A step whose command ends with "N passed, M failed": its checks count one
+# each; its PASS/FAIL lines are shown under it (and the log's tail on failure).
+#   counted_step NAME DESCRIPTION COMMAND...
+counted_step() {
+    local name=$1 desc=$2 t0 log rc line p f
+    shift 2
+    t0=$(now_ns)
+    log=$LOGS/$name.log
+    "$@" > "$log" 2>&1
+    rc=$?
+    line=$(grep -a -E '^[0-9]+ passed, [0-9]+ failed$' "$log" | tail -n 1)
+    if [ -n "$line" ]; then
+        p=${line%% passed*}
+        f=${line#*passed, }
+        f=${f%% failed}
+        [ "$rc" -eq 0 ] || [ "$f" -gt 0 ] || f=1
+        record "$name" "$p" "$f" "$(secs_since "$t0")" "$desc"
+        grep -a -E '^(PASS|FAIL) ' "$log" | indent
+        [ "$f" -eq 0 ] || tail -n 40 "$log" | indent
+    else
+        record "$name" 0 1 "$(secs_since "$t0")" "no 'N passed, M failed' line (exit $rc); last lines of $log:"
+        tail -n 40 "$log" | indent
+    fi
+}
+
 # ---- 4b: fuzzing, bounded ---------------------------------------------------------
 # libFuzzer targets of hv/tests/fuzz/ for FUZZ_SECONDS each on a copy of their
 # checked-in corpus; each target's PASS/FAIL counts as one check.
-t0=$(now_ns)
-log=$LOGS/fuzz.log
-BUILD="$BUILD" bash tools/tests/run_fuzz.sh "${FUZZ_SECONDS:-5}" > "$log" 2>&1
-rc=$?
-line=$(grep -a -E '^[0-9]+ passed, [0-9]+ failed$' "$log" | tail -n 1)
-if [ -n "$line" ]; then
-    p=${line%% passed*}
-    f=${line#*passed, }
-    f=${f%% failed}
-    [ "$rc" -eq 0 ] || [ "$f" -gt 0 ] || f=1
-    record fuzz "$p" "$f" "$(secs_since "$t0")" "tools/tests/run_fuzz.sh ${FUZZ_SECONDS:-5} s per target"
-    grep -a -E '^(PASS|FAIL) fuzz-' "$log" | indent
-    [ "$f" -eq 0 ] || tail -n 40 "$log" | indent
-else
-    record fuzz 0 1 "$(secs_since "$t0")" "run_fuzz.sh printed no summary (exit $rc); last lines of $log:"
-    tail -n 40 "$log" | indent
-fi
+counted_step fuzz "tools/tests/run_fuzz.sh ${FUZZ_SECONDS:-5} s per target" \
+    env BUILD="$BUILD" bash tools/tests/run_fuzz.sh "${FUZZ_SECONDS:-5}"
+
+# ---- 4c: bad input -----------------------------------------------------------------
+# What a user types wrong (NEXT= missing or not EFI, CPUS= too many, a bad
+# exitvisor.cfg line, a next stage that returns): one clear line each, and
+# one 1-CPU Bochs boot; in $BUILD/bad-input.
+counted_step bad-input "tools/tests/check_bad_input.sh: make run/disk and run.sh refuse bad input" \
+    env BUILD="$BUILD" bash tools/tests/check_bad_input.sh
 
 if [ "$build_ok" -eq 1 ]; then
     [ "$early_linux" -eq 1 ] || t_int=$(now_ns)
