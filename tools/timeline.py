@@ -39,27 +39,18 @@ import re
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Sequence, Tuple
 
-EXIT_REASON_NAMES = {
-    0: "Exception or non-maskable interrupt (NMI)", 1: "External interrupt", 2: "Triple fault",
-    3: "INIT signal", 4: "Start-up IPI (SIPI)", 5: "I/O system-management interrupt (SMI)",
-    6: "Other SMI", 7: "Interrupt window", 8: "NMI window", 9: "Task switch", 10: "CPUID",
-    11: "GETSEC", 12: "HLT", 13: "INVD", 14: "INVLPG", 15: "RDPMC", 16: "RDTSC", 17: "RSM",
-    18: "VMCALL", 19: "VMCLEAR", 20: "VMLAUNCH", 21: "VMPTRLD", 22: "VMPTRST", 23: "VMREAD",
-    24: "VMRESUME", 25: "VMWRITE", 26: "VMXOFF", 27: "VMXON", 28: "Control-register accesses",
-    29: "MOV DR", 30: "I/O instruction", 31: "RDMSR", 32: "WRMSR",
-    33: "VM-entry failure due to invalid guest state", 34: "VM-entry failure due to MSR loading",
-    36: "MWAIT", 37: "Monitor trap flag", 39: "MONITOR", 40: "PAUSE",
-    41: "VM-entry failure due to machine-check event", 43: "TPR below threshold",
-    44: "APIC access", 45: "Virtualized EOI", 46: "Access to GDTR or IDTR",
-    47: "Access to LDTR or TR", 48: "EPT violation", 49: "EPT misconfiguration", 50: "INVEPT",
-    51: "RDTSCP", 52: "VMX-preemption timer expired", 53: "INVVPID", 54: "WBINVD or WBNOINVD",
-    55: "XSETBV", 56: "APIC write", 57: "RDRAND", 58: "INVPCID", 59: "VMFUNC", 60: "ENCLS",
-    61: "RDSEED", 62: "Page-modification log full", 63: "XSAVES", 64: "XRSTORS", 65: "PCONFIG",
-    66: "SPP-related event", 67: "UMWAIT", 68: "TPAUSE", 69: "LOADIWKEY", 70: "ENCLV",
-    72: "ENQCMD PASID translation failure", 73: "ENQCMDS PASID translation failure",
-    74: "Bus lock", 75: "Instruction timeout", 76: "SEAMCALL", 77: "TDCALL", 78: "RDMSRLIST",
-    79: "WRMSRLIST",
-}
+def _exit_reason_names() -> Dict[int, str]:
+    """The SDM's names, from the one place they are written: hv/arch/exit_reasons.h."""
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "hv", "arch", "exit_reasons.h")
+    try:
+        with open(path) as f:
+            text = f.read()
+    except OSError:
+        return {}
+    return {int(n): name for n, name in re.findall(r'X\((\d+),\s*\w+,\s*"([^"]*)"\)', text)}
+
+
+EXIT_REASON_NAMES = _exit_reason_names()
 
 TOP_REASONS = 8             # the charts draw this many reasons, the rest summed as "other"
 TOP_BURSTS = 5
