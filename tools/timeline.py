@@ -230,6 +230,65 @@ def check_monotonic(samples: List[Sample]) -> List[str]:
     return out[:5]
 
 
+def check_block(block: "Block", table: Optional[Dict[int, int]] = None, table_before_last: bool = False,
+                live: Optional[Dict[int, int]] = None) -> List[str]:
+    """What is wrong with a timeline block against the counts around it
+    (empty: nothing). Always: complete, times strictly increasing from
+    launch, every reason's count and the own count never falling, own never
+    above the total. live: counts read after the block was read (exvprobe's
+    "timeline live" line): no sample may exceed them. table: an exit table
+    of the same run; with table_before_last (exitvisor prints its table at
+    power-off, then takes a last sample and prints the timeline) every
+    sample but the last is at most the table and the last at least it."""
+    if not block.complete:
+        return ["incomplete: " + block.why_incomplete()]
+    samples = block.ordered()
+    if not samples:
+        return ["no samples"]
+    out = check_monotonic(samples)
+    for a, b in zip(samples, samples[1:]):
+        if b.t == a.t:
+            out.append(f"samples {a.i} and {b.i} have the same t={b.t}")
+        if a.own is not None and b.own is not None and b.own < a.own:
+            out.append(f"own exits fall from {a.own} (sample {a.i}) to {b.own} (sample {b.i})")
+    for x in samples:
+        if x.own is not None and x.own > x.total:
+            out.append(f"sample {x.i}: own {x.own} above its total {x.total}")
+    if samples[-1].t > block.now:
+        out.append(f"the last sample (t={samples[-1].t}) is after the block's now={block.now}")
+
+    def above(x: "Sample", counts: Dict[int, int]) -> List[int]:
+        return [r for r, c in x.counts.items() if c > counts.get(r, 0)]
+
+    if live is not None:
+        over = above(samples[-1], live)
+        if over:
+            out.append(f"the last sample exceeds the live counts read after it in reasons {over}")
+    if table is not None and table_before_last:
+        for x in samples[:-1]:
+            over = above(x, table)
+            if over:
+                out.append(f"sample {x.i}, taken before the table, exceeds it in reasons {over}")
+                break
+        below = [r for r, c in table.items() if samples[-1].counts.get(r, 0) < c]
+        if below:
+            out.append(f"the last sample, taken after the table, is below it in reasons {below}")
+    return out[:5]
+
+
+_LIVE = re.compile(r"exvprobe: timeline live((?: \d+:\d+)*)")
+
+
+def parse_live(lines: Sequence[str]) -> List[Tuple[int, Dict[int, int]]]:
+    """exvprobe's "timeline live r:c ..." lines: (line number, counts)."""
+    out = []
+    for lineno, line in enumerate(lines, 1):
+        m = _LIVE.search(line)
+        if m:
+            out.append((lineno, {int(r): int(c) for r, c in re.findall(r"(\d+):(\d+)", m.group(1))}))
+    return out
+
+
 @dataclass
 class Mark:
     label: str

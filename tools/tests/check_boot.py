@@ -30,6 +30,7 @@ REPO = os.path.dirname(TOOLS)
 sys.path.insert(0, TOOLS)
 
 import exitlog  # noqa: E402
+import timeline  # noqa: E402  (tools/timeline.py)
 from exitlog import SerialLog, strip_ansi  # noqa: E402
 
 MASK32 = 0xFFFFFFFF
@@ -324,6 +325,29 @@ def check_probe_done(log: SerialLog, n: int) -> Optional[str]:
     return None if log.done else "no 'probe: done' line (the probe did not finish)"
 
 
+def check_timeline_at_poweroff(log: SerialLog, n: int) -> Optional[str]:
+    """exitvisor's own table at power-off, then its timeline: complete,
+    monotonic, every sample before the table at most it, the last (taken
+    after it) at least it and at least the probe's final table."""
+    hv = [t for t in log.hv_tables if t.table.complete]
+    if not hv:
+        return "no complete exit table of exitvisor's own (printed at power-off)"
+    after = [b for b in timeline.parse_blocks(log.lines) if b.who == "exitvisor" and b.line > hv[-1].line]
+    if not after:
+        return "no timeline block after exitvisor's power-off table"
+    table = {r.reason: r.exits for r in hv[-1].table.rows}
+    problems = timeline.check_block(after[-1], table=table, table_before_last=True)
+    probe = log.final_table if log.final_table is not None and log.final_table.complete else None
+    if not problems and probe is not None:
+        last = after[-1].ordered()[-1].counts
+        low = [r.reason for r in probe.rows if last.get(r.reason, 0) < r.exits]
+        if low:
+            problems.append(f"the last sample is below the probe's final table in reasons {low}")
+    if not problems and len(after[-1].samples) < 2:
+        problems.append(f"only {len(after[-1].samples)} sample(s): the boot's exits were not sampled")
+    return "; ".join(problems) or None
+
+
 VMX_CHECKS: List[Tuple[str, Callable[[SerialLog, int], Optional[str]]]] = [
     ("banner", check_banner),
     ("cpus-launched", check_cpus_launched),
@@ -338,6 +362,12 @@ VMX_CHECKS: List[Tuple[str, Callable[[SerialLog, int], Optional[str]]]] = [
     ("leaf-rules", check_leaf_rules),
     ("per-vcpu", check_per_vcpu),
     ("probe-done", check_probe_done),
+]
+
+# With --expect-timeline (exitvisor since issue 11 prints its timeline at
+# power-off; the older sample logs have none).
+TIMELINE_CHECKS = [
+    ("timeline-at-poweroff", check_timeline_at_poweroff),
 ]
 
 
@@ -370,8 +400,8 @@ NOVMX_CHECKS = [
 # --------------------------------------------------------------------------
 
 def run_checks(log: SerialLog, expect_cpus: Optional[int] = None,
-               expect_novmx: bool = False) -> List[Result]:
-    checks = NOVMX_CHECKS if expect_novmx else VMX_CHECKS
+               expect_novmx: bool = False, expect_timeline: bool = False) -> List[Result]:
+    checks = NOVMX_CHECKS if expect_novmx else VMX_CHECKS + (TIMELINE_CHECKS if expect_timeline else [])
     n = 0 if expect_novmx else expect_cpus
     results = []
     for name, fn in checks:
@@ -413,12 +443,14 @@ def main(argv=None) -> int:
                       help="a VMX boot on N CPUs: all must be virtualized")
     mode.add_argument("--expect-novmx", action="store_true",
                       help="a boot without VMX (QEMU TCG): the hypervisor must step aside")
+    ap.add_argument("--expect-timeline", action="store_true",
+                    help="exitvisor's timeline after its power-off table, checked against it")
     args = ap.parse_args(argv)
     if args.expect_cpus is not None and args.expect_cpus < 1:
         ap.error("--expect-cpus must be at least 1")
 
     return report_run(args.log, exitlog.parse_file,
-                      lambda log: run_checks(log, args.expect_cpus, args.expect_novmx),
+                      lambda log: run_checks(log, args.expect_cpus, args.expect_novmx, args.expect_timeline),
                       relevant_serial_lines, "hypervisor and probe lines")
 
 

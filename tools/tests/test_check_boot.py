@@ -254,6 +254,57 @@ class Broken(CheckBootCase):
         self.assertNotIn("VMFAIL", text)
 
 
+class Timeline(CheckBootCase):
+    """--expect-timeline on a real 2-vCPU boot after issue 11
+    (samples/vmx_timeline_2cpu.log: make run ENGINE=bochs CPUS=2, serial.log
+    as it came): exitvisor's power-off table, then its timeline."""
+    LOG = sample_text("vmx_timeline_2cpu.log")
+    ARGS = ("--expect-cpus", "2", "--expect-timeline")
+
+    def failed_with(self, text, why):
+        rc, results, out = self.run_checker(text, *self.ARGS)
+        self.assertEqual(rc, 1, out)
+        self.assert_failed_exactly(results, ["timeline-at-poweroff"])
+        self.assertIn(why, results["timeline-at-poweroff"])
+
+    def test_real_boot_passes(self):
+        rc, results, out = self.run_checker(self.LOG, *self.ARGS)
+        self.assertEqual(rc, 0, out)
+        self.assertIsNone(results["timeline-at-poweroff"])
+
+    def test_only_with_the_flag(self):
+        rc, results, _ = self.run_checker(GOOD, "--expect-cpus", "2")
+        self.assertNotIn("timeline-at-poweroff", results)
+
+    def test_no_timeline(self):
+        text = "\n".join(l for l in self.LOG.splitlines() if " timeline " not in l) + "\n"
+        self.failed_with(text, "no timeline block after exitvisor's power-off table")
+
+    def test_cut_block(self):
+        self.failed_with(edit(self.LOG, "exitvisor: cpu 0 timeline end samples=19", ""), "incomplete")
+
+    def test_count_falls(self):
+        self.failed_with(edit(self.LOG, "timeline 10 t=24492315 own=3 10:1564", "timeline 10 t=24492315 own=3 10:1664"),
+                         "reason 10 falls from 1664 (sample 10)")
+
+    def test_time_goes_back(self):
+        self.failed_with(edit(self.LOG, "timeline 5 t=6664865", "timeline 5 t=5000000"), "is earlier than sample")
+
+    def test_sample_before_the_table_exceeds_it(self):
+        text = edit(self.LOG, "timeline 17 t=58393785 own=26 0:3 10:1999", "timeline 17 t=58393785 own=26 0:3 10:2000")
+        text = edit(text, "timeline 18 t=74823900 own=26 0:3 10:1999", "timeline 18 t=74823900 own=26 0:3 10:2000")
+        self.failed_with(text, "sample 17, taken before the table, exceeds it in reasons [10]")
+
+    def test_last_sample_below_the_table(self):
+        self.failed_with(edit(self.LOG, "timeline 18 t=74823900 own=26 0:3 10:1999 18:1 28:1 30:1 48:23",
+                              "timeline 18 t=74823900 own=26 0:3 10:1999 18:1 28:1 30:1 48:22"),
+                         "falls from 23")
+
+    def test_own_above_total(self):
+        self.failed_with(edit(self.LOG, "timeline 0 t=70 own=0 10:1", "timeline 0 t=70 own=5 10:1"),
+                         "own exits fall from 5")
+
+
 class NoVmx(CheckBootCase):
     def test_novmx_passes(self):
         rc, results, text = self.run_checker(sample_text("novmx_qemu.log"), "--expect-novmx")
