@@ -14,7 +14,9 @@ ENDED = "ended 170 bochs bochs shutdown port 0x8900\n"
 
 
 def sample():
-    return exitlog.read_log_text(os.path.join(HERE, "samples", "linux_2vcpu.log"))
+    # A real run of tools/linux/run-linux.sh --engine bochs --cpus 2 after
+    # issue 11 (exvprobe stat/timeline in /init, exitvisor's timeline).
+    return exitlog.read_log_text(os.path.join(HERE, "samples", "linux_2vcpu_issue11.log"))
 
 
 def failed(text, status=ENDED, cpus=2):
@@ -37,19 +39,42 @@ class CheckLinux(unittest.TestCase):
 
     def test_boot_before_issue9_fails_the_budget(self):
         # The same kind of boot while exitvisor watched the reset port and
-        # write-protected the APIC on hardware too: 28,716 exits, no own line.
+        # write-protected the APIC on hardware too: 28,716 exits, no own line
+        # (and, older than issue 11, no stat steps and no timeline).
         old = exitlog.read_log_text(os.path.join(HERE, "samples", "linux_2vcpu_before_issue9.log"))
-        self.assertEqual(failed(old), ["guest-exits-within-budget"])
+        self.assertIn("guest-exits-within-budget", failed(old))
 
     def test_own_line_missing_fails(self):
         self.assertEqual(failed(without(sample(), r"own +of these, caused by exitvisor's own watches")),
                          ["guest-exits-within-budget"])
 
+    def test_budget_is_read_at_the_init_mark(self):
+        ok, why = check_linux.boot_budget(exitlog.parse_text(sample()).lines,
+                                          exitlog.parse_text(sample()).hv_tables[-1])
+        self.assertTrue(ok, why)
+        self.assertIn("to /init (sample 102, t=1381991830): 4147 exits, 2543 of them exitvisor's own: 1604", why)
+
     def test_guest_exits_over_budget_fail(self):
-        # 5,457 exits, 2,953 own: claiming only 100 own leaves 5,357 to the guest.
-        text = replace(sample(), "own   of these, caused by exitvisor's own watches        2953",
-                       "own   of these, caused by exitvisor's own watches         100")
+        # A boot that reached /init only where the io-heavy step ended: by
+        # then 6,000 more CPUID exits of the guest's, over 3,000.
+        text = replace(sample(), "exvprobe: mark init tsc=2187502620", "exvprobe: mark init tsc=3006359819")
         self.assertEqual(failed(text), ["guest-exits-within-budget"])
+
+    def test_no_init_mark_fails_the_budget(self):
+        self.assertIn("guest-exits-within-budget", failed(without(sample(), r"exvprobe: mark init ")))
+
+    def test_stat_step_failing_fails(self):
+        text = replace(sample(), "init: exvprobe stat io-heavy exit status 0", "init: exvprobe stat io-heavy exit status 2")
+        self.assertEqual(failed(text), ["stat-io-heavy"])
+        self.assertIn("stat-tables", failed(without(sample(), r"^exvprobe: stat   total")))
+
+    def test_guest_timeline_above_live_counts_fails(self):
+        text = re.sub(r"(exvprobe: timeline live 0:6 10:)(\d+)", lambda m: m.group(1) + "5", sample(), count=1)
+        self.assertIn("timeline-leaves", failed(text))
+        self.assertIn("timeline-leaves", failed(without(sample(), r"exvprobe: timeline end")))
+
+    def test_poweroff_timeline_checked(self):
+        self.assertIn("timeline-at-poweroff", failed(without(sample(), r"exitvisor: cpu \d+ timeline end")))
 
     def test_every_check_runs(self):
         names = [n for n, _, _ in check_linux.check(sample(), ENDED, 2)]
