@@ -344,7 +344,7 @@ static void usage(FILE *f, const char *prog)
 {
     fprintf(f,
             "usage: %s [-w SECONDS] [-h]\n"
-            "       %s stat [--] CMD [ARGS...]\n"
+            "       %s stat [-l LABEL] [--] CMD [ARGS...]\n"
             "       %s timeline\n"
             "       %s mark LABEL\n"
             "Print exitvisor's VM-exit statistics (CPUID leaves 0x40000000-0x4FFFFFFF).\n"
@@ -353,7 +353,8 @@ static void usage(FILE *f, const char *prog)
             "  -w SECONDS   live view: every second, the exit rate of each reason\n"
             "               that moved (exits/s), for SECONDS seconds (1-86400)\n"
             "  stat         run CMD; print the exits per reason and per vCPU while it\n"
-            "               ran, with rates (machine-wide counters: it says what else ran)\n"
+            "               ran, with rates (machine-wide counters: it says what else ran);\n"
+            "               LABEL (default CMD) names its stat-begin/stat-end marks\n"
             "  timeline     the hypervisor's boot timeline (cumulative exits per reason\n"
             "               since launch), in the text tools/report.py reads\n"
             "  mark LABEL   write \"exvprobe: mark LABEL tsc=T\" to the kernel log, so the\n"
@@ -370,12 +371,23 @@ int main(int argc, char **argv)
     int c;
 
     if (argc >= 2 && !strcmp(argv[1], "stat")) {
-        int first = (argc >= 3 && !strcmp(argv[2], "--")) ? 3 : 2;
+        int first = 2;
+        const char *label = NULL;
+        if (argc >= 4 && !strcmp(argv[2], "-l")) {
+            label = argv[3];
+            first = 4;
+            if (!label[0] || strpbrk(label, " \t\n")) {
+                fprintf(stderr, "%s: stat -l needs a LABEL without spaces\n", argv[0]);
+                return 2;
+            }
+        }
+        if (first < argc && !strcmp(argv[first], "--"))
+            first++;
         if (first >= argc) {
-            fprintf(stderr, "%s: stat needs a command: %s stat -- CMD [ARGS...]\n", argv[0], argv[0]);
+            fprintf(stderr, "%s: stat needs a command: %s stat [-l LABEL] -- CMD [ARGS...]\n", argv[0], argv[0]);
             return 2;
         }
-        return exvprobe_stat(argv + first);
+        return exvprobe_stat(label, argv + first);
     }
     if (argc == 2 && !strcmp(argv[1], "timeline")) {
         if (signature_ok(cpuid(EXV_LEAF_SIGNATURE, 0)))

@@ -27,8 +27,9 @@ u64 exvprobe_mark(const char *label);
 int exvprobe_timeline(void);
 
 /* Run argv[0..] (PATH searched), print the exits per reason and per vCPU
- * while it ran, with rates. Returns the command's exit status (128+signal
+ * while it ran, with rates. label (or argv[0]) names the stat-begin/stat-end
+ * marks. Returns the command's exit status (128+signal
  * if killed), or 2 when it could not run. */
-int exvprobe_stat(char **argv);
+int exvprobe_stat(const char *label, char **argv);
 
 #endif

@@ -126,7 +126,7 @@ static void print_command(char **argv)
     printf("\"");
 }
 
-int exvprobe_stat(char **argv)
+int exvprobe_stat(const char *label_text, char **argv)
 {
     static struct snapshot before, after;
     char label[96];
@@ -140,7 +140,9 @@ int exvprobe_stat(char **argv)
     if (nr_vcpus > MAX_VCPUS)
         nr_vcpus = MAX_VCPUS;
     read_reason_map();
-    snprintf(label, sizeof(label), "stat-begin:%s", argv[0]);
+    if (!label_text)
+        label_text = argv[0];
+    snprintf(label, sizeof(label), "stat-begin:%s", label_text);
     exvprobe_mark(label);
     fflush(stdout);
     take(&before, 0);
@@ -157,7 +159,7 @@ int exvprobe_stat(char **argv)
     }
     u64 t1 = exvprobe_now_ns();
     take(&after, 1);
-    snprintf(label, sizeof(label), "stat-end:%s", argv[0]);
+    snprintf(label, sizeof(label), "stat-end:%s", label_text);
     exvprobe_mark(label);
 
     int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
