@@ -733,6 +733,10 @@ def timeline_png(tl: Timeline, mpl, names: Optional[Dict[int, str]] = None,
         own = [0] + [s.own for s in tl.samples]
         ax1.step(xs, own, where="post", color="black", lw=1.0, ls=":",
                  label=f"of all, exitvisor's own watches: {own[-1]:,}")
+        # What the guest itself caused: the figure the course asks about.
+        guest = [a - b for a, b in zip(total, own)]
+        ax1.step(xs, [max(g, 0) for g in guest], where="post", color="#2ca02c", lw=2.2, alpha=0.5,
+                 label=f"of all, the guest's own: {guest[-1]:,}")
     ax1.set_yscale("log")
     ax1.set_ylim(0.8, max(total[-1], 1) * 3)
     ax1.set_ylabel("cumulative exits (log scale)")
