@@ -84,6 +84,7 @@ import itertools
 import json
 import math
 import os
+import re
 import sys
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Tuple
@@ -194,6 +195,9 @@ def last_hv_table(log: SerialLog) -> Optional[HvTable]:
     return done[-1] if done else None
 
 
+_NEXT_STAGE = re.compile(r"exitvisor: next stage (\S+) options ")
+
+
 def choose_table(log: SerialLog) -> Choice:
     """The probe's final table if the log has a complete one from the same run
     as the snapshot table, else the snapshot table, else exitvisor's own last
@@ -213,6 +217,10 @@ def choose_table(log: SerialLog) -> Choice:
     prefix = "no exit table in the serial log: "
     if note.startswith(prefix):
         note = "the log has no probe table: " + note[len(prefix):]
+    started = [m.group(1) for m in (_NEXT_STAGE.search(line) for line in log.lines) if m]
+    if started:
+        # The next stage did run: it just was not the probe (make run NEXT=...).
+        note = f"the log has no probe table: the next stage exitvisor started, {started[-1]}, printed none"
     choice = Choice("exitvisor", hv_table_as_exit_table(hv), note, hv=hv)
     choice.warnings = table_warnings(hv.table)
     return choice
@@ -907,4 +915,7 @@ def main(argv: Optional[List[str]] = None, reexec: bool = False) -> int:
 
 
 if __name__ == "__main__":
+    import signal
+    # `report.py LOG | head` ends quietly, like any filter, not with a traceback.
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     sys.exit(main(reexec=True))

@@ -565,7 +565,7 @@ class SourceChoice(unittest.TestCase):
     def test_exitvisor_power_off_when_no_probe(self):
         c = report.choose_table(exitlog.parse_file(sample_path("exitvisor_only_2cpu.log")))
         self.assertEqual((c.kind, c.source, c.table.line, c.own), ("exitvisor", "exitvisor-power-off", 19, 26))
-        self.assertIn("no probe output follows", c.note)
+        self.assertIn("the next stage exitvisor started, \\EFI\\exitvisor\\probe.efi, printed none", c.note)
         # rows most exits first, with the shares the probe would print
         self.assertEqual(rows_of(c.table), [
             (10, "CPUID", 1999, 266765, 98.57, 89.47),
@@ -645,8 +645,8 @@ class AnyRunCli(unittest.TestCase):
                       "by exitvisor itself when the guest ended the machine", lines[0])
         self.assertEqual(lines[1], "report: announced by: cpu 0 the guest resets or powers off the "
                                    "machine (OUT 0x53 to port 0x8900); exit table:")
-        self.assertEqual(lines[2], "report: not the probe's table: the log has no probe table: the "
-                                   "hypervisor ran but no probe output follows (next stage never ran?)")
+        self.assertEqual(lines[2], "report: not the probe's table: the log has no probe table: the next stage "
+                                   "exitvisor started, \\EFI\\exitvisor\\probe.efi, printed none")
         total = lines.index([x for x in lines if x.split()[:1] == ["total"]][0])
         self.assertEqual(lines[total].split(), ["total", "2028", "298175", "100.00", "100.00", "147.0"])
         self.assertEqual(lines[total + 1].split()[-2:], ["26", "14240"])
