@@ -65,7 +65,20 @@
  * numbers). EAX = its APIC ID, EBX:ECX = exits it has taken (hi:lo),
  * EDX = 1 if it runs under exitvisor. v past the last vCPU: all zero. */
 #define EXV_LEAF_VCPU_EXITS     0x40000007u
-#define EXV_LEAF_HV_MAX         EXV_LEAF_VCPU_EXITS
+/* CPUID.0x40000008: the hypervisor's log (what it printed on COM1, kept in a
+ * 64-KiB ring in its own memory: hv/log_ring.h), read 16 bytes at a time.
+ *   ECX = 0xFFFFFFFF: EAX = format version (EXV_LOG_VERSION), EBX:ECX =
+ *            bytes written since launch (hi:lo), EDX = ring size in bytes.
+ *            Bytes older than (written - size) have been overwritten.
+ *   ECX = k: the 16 bytes at offset 16k of everything written, in EAX, EBX,
+ *            ECX, EDX (the first byte in EAX bits 7:0); bytes past the end
+ *            are 0; a chunk already overwritten: all four 0xFFFFFFFF (the
+ *            text never holds a 0xFF byte). */
+#define EXV_LEAF_LOG            0x40000008u
+#define EXV_LOG_VERSION         1u
+#define EXV_LOG_HEADER          0xFFFFFFFFu
+#define EXV_LOG_GONE            0xFFFFFFFFu
+#define EXV_LEAF_HV_MAX         EXV_LEAF_LOG
 #define EXV_SIGNATURE           "exitvisor\0\0\0"   /* 12 bytes, EBX, ECX, EDX */
 #define EXV_SIG_EBX             0x74697865u         /* "exit" */
 #define EXV_SIG_ECX             0x6f736976u         /* "viso" */
@@ -102,6 +115,15 @@
  */
 #define EXV_VMCALL_PING         0x65787600u  /* returns EXV_VMCALL_OK */
 #define EXV_VMCALL_PRINT_STATS  0x65787601u  /* hypervisor prints its exit table on COM1 */
+/* exitvisor's own boot code, running as a guest once its CPU is launched,
+ * hands the lines it printed to the log ring: RBX = their address, RCX =
+ * their length (at most EXV_BOOT_LOG_MAX), RDX bit 0 = the last call (the
+ * next stage starts: later calls are refused). Returns OK, or UNKNOWN when
+ * refused. Like the boot code's signature checks (one CPUID per vCPU), this
+ * one exit per boot counts with the guest's: telling it apart would cost
+ * every VMCALL a compare (make bench). */
+#define EXV_VMCALL_BOOT_LOG     0x65787602u
+#define EXV_BOOT_LOG_MAX        (16u * 1024u)
 #define EXV_VMCALL_OK           0u
 #define EXV_VMCALL_UNKNOWN      0xFFFFFFFFFFFFFFFFull
 

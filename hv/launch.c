@@ -24,7 +24,8 @@ int exit_dispatch_self_check(void);
 u64 hv_pages_needed(u32 nr_cpus)
 {
     return PAGES(sizeof(struct hv_state)) + PAGES(sizeof(struct vcpu) * nr_cpus) +
-           PAGES(sizeof(struct exit_stats)) + PAGES(sizeof(struct timeline)) + 1 /* MSR bitmap */ + 2 /* I/O bitmaps */ + 1 /* IDT */ +
+           PAGES(sizeof(struct exit_stats)) + PAGES(sizeof(struct timeline)) + PAGES(sizeof(struct log_ring)) +
+           1 /* MSR bitmap */ + 2 /* I/O bitmaps */ + 1 /* IDT */ +
            2 + 512 /* host page tables, 2-MiB worst case */ +
            2 + 512 + 256 /* EPT: PML4, PDPT, 512 PDs, and 4-KiB tables where MTRRs split a 2-MiB page */ +
            (u64)VCPU_PAGES * nr_cpus;
@@ -66,14 +67,17 @@ const char *hv_prepare(struct arena *a, u32 nr_cpus, u64 image_base, u64 image_p
     hv->vcpus = arena_alloc_pages(a, PAGES(sizeof(struct vcpu) * nr_cpus));
     hv->stats = arena_alloc_pages(a, PAGES(sizeof(struct exit_stats)));
     hv->timeline = arena_alloc_pages(a, PAGES(sizeof(struct timeline)));
+    hv->log_ring = arena_alloc_pages(a, PAGES(sizeof(struct log_ring)));
     hv->msr_bitmap = arena_alloc_pages(a, 1);
     hv->io_bitmap_a = arena_alloc_pages(a, 1);
     hv->io_bitmap_b = arena_alloc_pages(a, 1);
-    if (!hv->vcpus || !hv->stats || !hv->timeline || !hv->msr_bitmap || !hv->io_bitmap_a || !hv->io_bitmap_b)
+    if (!hv->vcpus || !hv->stats || !hv->timeline || !hv->log_ring || !hv->msr_bitmap || !hv->io_bitmap_a || !hv->io_bitmap_b)
         return "out of memory for per-CPU state";
     io_bitmap_init(hv->io_bitmap_a, hv->io_bitmap_b, &hv->opt);
     exit_stats_reset(hv->stats, nr_cpus);
     timeline_reset(hv->timeline, tsc_hz_stated_by_cpuid());
+    log_ring_reset(hv->log_ring); /* from here on hv_log keeps every line (hv/log.c) */
+    hv->boot_log_open = 1;
     hv->memory[0] = (struct hv_memory_range){ image_base, image_pages, EXV_MEMORY_CODE };
     hv->memory[1] = (struct hv_memory_range){ arena_base, arena_pages, EXV_MEMORY_DATA };
     hv->memory[2] = (struct hv_memory_range){ (u64)(uintptr_t)hv->stats, PAGES(sizeof(struct exit_stats)),
@@ -85,7 +89,7 @@ const char *hv_prepare(struct arena *a, u32 nr_cpus, u64 image_base, u64 image_p
                                       .nr_memory = hv->nr_memory,
                                       .watches = (hv->opt.intercept_init_sipi ? EXV_WATCH_INIT_SIPI : 0) |
                                                  (hv->opt.watch_reset_port ? EXV_WATCH_RESET_PORT : 0),
-                                      .timeline = hv->timeline, .vcpus = hv->leaf_vcpus };
+                                      .timeline = hv->timeline, .vcpus = hv->leaf_vcpus, .log = hv->log_ring };
     exv_leaf_env_classify(&hv->leaf_env);
     msr_bitmap_init(hv->msr_bitmap, hv->opt.intercept_init_sipi);
     if ((why = host_tables_build_shared(hv, a)))

@@ -53,6 +53,26 @@ static void answer_timeline_sample(u32 i, u32 select, const struct timeline *tl,
     }
 }
 
+/* 16 bytes of the log per query; see hv/abi.h. */
+static void answer_log(u32 ecx, const struct log_ring *log, struct cpuid_regs *out)
+{
+    u8 b[16] = { 0 };
+
+    if (ecx == EXV_LOG_HEADER) {
+        u64 n = __atomic_load_n(&log->committed, __ATOMIC_ACQUIRE);
+        exv_leaf_set(out, EXV_LOG_VERSION, (u32)(n >> 32), (u32)n, LOG_RING_SIZE);
+        return;
+    }
+    if (log_ring_read(log, (u64)ecx * 16, b, sizeof(b)) == LOG_RING_GONE) {
+        exv_leaf_set(out, EXV_LOG_GONE, EXV_LOG_GONE, EXV_LOG_GONE, EXV_LOG_GONE);
+        return;
+    }
+    u32 w[4];
+    for (u32 i = 0; i < 4; i++)
+        w[i] = (u32)b[4 * i] | (u32)b[4 * i + 1] << 8 | (u32)b[4 * i + 2] << 16 | (u32)b[4 * i + 3] << 24;
+    exv_leaf_set(out, w[0], w[1], w[2], w[3]);
+}
+
 void exv_leaf_env_classify(struct leaf_env *env)
 {
     for (u32 r = 0; r < EXIT_REASON_COUNT; r++)
@@ -114,6 +134,12 @@ void exv_leaf_answer(u32 leaf, u32 ecx, const struct leaf_env *env, struct cpuid
         break;
     case EXV_LEAF_TIMELINE_SAMPLE:
         answer_timeline_sample(ecx >> 8, ecx & 0xFF, env->timeline, out);
+        break;
+    case EXV_LEAF_LOG:
+        if (env->log)
+            answer_log(ecx, env->log, out);
+        else
+            exv_leaf_set(out, 0, 0, 0, 0);
         break;
     case EXV_LEAF_VCPU_EXITS:
         if (ecx < env->stats->nr_vcpus) {

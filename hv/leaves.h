@@ -8,6 +8,7 @@
 #include "types.h"
 #include "exit_stats.h"
 #include "timeline.h"
+#include "log_ring.h"
 #include "arch/x86.h"
 #include "abi.h"
 
@@ -32,6 +33,7 @@ struct leaf_env {
     u32 watches;              /* EXV_WATCH_* */
     const struct timeline *timeline;
     const struct leaf_vcpu *vcpus; /* stats->nr_vcpus entries */
+    const struct log_ring *log;    /* leaf 0x40000008 */
     /* possible[] and the SDM's list in one byte per reason (enum
      * exv_reason_class), built by exv_leaf_env_classify: a statistics
      * query looks one byte up. */

@@ -4,6 +4,8 @@
 #include "serial.h"
 #include "arch/x86.h"
 #include "vcpu.h"
+#include "log_ring.h"
+#include "arch/msr.h"
 
 static volatile u32 log_lock;
 
@@ -46,6 +48,51 @@ void hv_log_drain(void)
     account_untimed(start);
 }
 
+/* The boot code's own copy of its lines (see log.h); set only in the
+ * original image, never in the hypervisor's. */
+static char *boot_buf;
+static u32 boot_cap;
+static volatile u32 boot_len, boot_lost;
+static void (*boot_echo)(const char *line, u32 n);
+
+void hv_log_capture_boot(char *buf, u32 cap, void (*echo)(const char *line, u32 n))
+{
+    boot_buf = buf;
+    boot_cap = cap;
+    boot_echo = echo;
+}
+
+u32 hv_log_boot_lines(u32 *lost)
+{
+    *lost = boot_lost;
+    u32 n = __atomic_load_n(&boot_len, __ATOMIC_ACQUIRE);
+    return n < boot_cap ? n : boot_cap;
+}
+
+void hv_log_stop_echo(void)
+{
+    boot_echo = NULL;
+}
+
+static void keep_boot_line(const char *line, size_t n)
+{
+    u32 at = __atomic_fetch_add(&boot_len, (u32)n, __ATOMIC_ACQ_REL);
+    if (at + n > boot_cap) {
+        __atomic_fetch_sub(&boot_len, (u32)n, __ATOMIC_ACQ_REL);
+        __atomic_add_fetch(&boot_lost, 1, __ATOMIC_ACQ_REL);
+        return;
+    }
+    for (size_t i = 0; i < n; i++)
+        boot_buf[at + i] = line[i];
+}
+
+/* Firmware calls only on the boot CPU (APs may not call most UEFI
+ * services); RDMSR of IA32_APIC_BASE does not exit, CPUID would. */
+static bool on_boot_cpu(void)
+{
+    return (rdmsr(MSR_IA32_APIC_BASE) & APIC_BASE_BSP) != 0;
+}
+
 void hv_log(const char *fmt, ...)
 {
     u64 start = rdtsc();
@@ -64,6 +111,12 @@ void hv_log(const char *fmt, ...)
     serial_write(line, n);
     if (locked)
         __atomic_store_n(&log_lock, 0, __ATOMIC_RELEASE);
+    if (hv && hv->log_ring)
+        log_ring_append(hv->log_ring, line, n);
+    else if (boot_buf)
+        keep_boot_line(line, n);
+    if (boot_echo && !vcpu_in_root() && on_boot_cpu())
+        boot_echo(line, (u32)n);
     /* Time spent on the console (waiting for the lock and the UART) is not
      * handling the exit: the dispatcher leaves it out of the cycles. */
     account_untimed(start);

@@ -90,6 +90,8 @@ struct hv_state {
     struct vcpu *vcpus;           /* nr_vcpus entries */
     struct exit_stats *stats;
     struct timeline *timeline;    /* the boot timeline (hv/timeline.h) */
+    struct log_ring *log_ring;    /* what exitvisor printed, for leaf 0x40000008 (hv/log_ring.h) */
+    volatile u32 boot_log_open;   /* the boot code may still hand over its lines (EXV_VMCALL_BOOT_LOG) */
     struct leaf_vcpu leaf_vcpus[EXV_MAX_VCPUS]; /* what leaf 0x40000007 says of each vCPU */
     bool possible[EXIT_REASON_COUNT];
     struct vmx_controls controls; /* read back from the first VMCS launched */

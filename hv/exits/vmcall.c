@@ -8,6 +8,8 @@
 #include "../guest.h"
 #include "../log.h"
 #include "../stats_report.h"
+#include "../guest_mem.h"
+#include "../log_ring.h"
 
 static void log_line(const char *line, void *ctx)
 {
@@ -28,6 +30,37 @@ void print_timeline(struct vcpu *v)
     timeline_report(hv->timeline, rdtsc(), log_line, &v->index);
 }
 
+/* exitvisor's boot code hands over the lines it printed as a guest (hv/log.h):
+ * read from guest memory a piece at a time, whole lines into the ring. */
+static bool __attribute__((noinline, cold)) take_boot_log(u64 at, u64 len, bool last)
+{
+    static char piece[512]; /* one exit at a time holds the boot CPU's call */
+    u32 kept = 0;
+
+    if (!__atomic_load_n(&hv->boot_log_open, __ATOMIC_ACQUIRE) || len > EXV_BOOT_LOG_MAX)
+        return false;
+    while (len) {
+        u32 n = len < sizeof(piece) - kept ? (u32)len : (u32)(sizeof(piece) - kept);
+        if (!guest_read_linear(at, (u8 *)piece + kept, n))
+            return false;
+        at += n;
+        len -= n;
+        n += kept;
+        u32 whole = n;
+        while (whole && piece[whole - 1] != '\n')
+            whole--;
+        if (!whole || !len)
+            whole = n; /* a line longer than the piece, or the end: as it is */
+        log_ring_append(hv->log_ring, piece, whole);
+        kept = n - whole;
+        for (u32 i = 0; i < kept; i++)
+            piece[i] = piece[whole + i];
+    }
+    if (last)
+        __atomic_store_n(&hv->boot_log_open, 0, __ATOMIC_RELEASE);
+    return true;
+}
+
 void handle_vmcall(struct vcpu *v)
 {
     u64 fn = v->regs->rax;
@@ -39,6 +72,11 @@ void handle_vmcall(struct vcpu *v)
     } else if (fn == EXV_VMCALL_PRINT_STATS) {
         print_exit_table(v);
         v->regs->rax = EXV_VMCALL_OK;
+    } else if (fn == EXV_VMCALL_BOOT_LOG) {
+        bool last = v->regs->rdx & 1;
+        v->regs->rax = take_boot_log(v->regs->rbx, v->regs->rcx, last) ? EXV_VMCALL_OK : EXV_VMCALL_UNKNOWN;
+        if (last) /* refused or not, the boot is over: nothing more is taken */
+            __atomic_store_n(&hv->boot_log_open, 0, __ATOMIC_RELEASE);
     } else {
         v->regs->rax = EXV_VMCALL_UNKNOWN;
     }

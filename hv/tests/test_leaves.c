@@ -163,7 +163,7 @@ TEST(leaf_signature)
         memcpy(sig + 8, &r.edx, 4);
         CHECK(memcmp(sig, "exitvisor\0\0\0", 12) == 0, "EBX:ECX:EDX spell \"exitvisor\" + 3 NULs (ecx=%#x), got \"%.12s\"",
               ecxs[i], sig);
-        CHECK_EQ(r.eax, 0x40000007u, "EAX = highest hypervisor leaf (ecx=%#x)", ecxs[i]);
+        CHECK_EQ(r.eax, 0x40000008u, "EAX = highest hypervisor leaf (ecx=%#x)", ecxs[i]);
     }
     CHECK(memcmp(EXV_SIGNATURE, "exitvisor\0\0\0", 12) == 0, "EXV_SIGNATURE");
 }
@@ -332,7 +332,7 @@ TEST(leaf_reserved_range_is_zero)
 {
     setup();
     struct cpuid_regs zero = { 0, 0, 0, 0 };
-    const u32 edge[] = { 0x40000008u, 0x400000FFu, 0x40000100u, 0x40001000u, 0x41000000u,
+    const u32 edge[] = { 0x40000009u, 0x400000FFu, 0x40000100u, 0x40001000u, 0x41000000u,
                          0x4FFFFFF0u, 0x4FFFFFFAu, 0x4FFFFFFBu };
     for (size_t i = 0; i < sizeof(edge) / sizeof(edge[0]); i++) {
         CHECK_REGS(ask(edge[i], 0), zero, "reserved leaf %#x ecx=0", edge[i]);
@@ -342,7 +342,7 @@ TEST(leaf_reserved_range_is_zero)
     u64 seed = 42;
     int bad = 0;
     for (int i = 0; i < 5000; i++) {
-        u32 leaf = 0x40000008u + (u32)(test_rand64(&seed) % (0x4FFFFFFBu - 0x40000008u + 1));
+        u32 leaf = 0x40000009u + (u32)(test_rand64(&seed) % (0x4FFFFFFBu - 0x40000009u + 1));
         u32 ecx = (u32)test_rand64(&seed);
         struct cpuid_regs g = ask(leaf, ecx);
         if (!same(g, zero) && bad++ < 5)
@@ -368,7 +368,7 @@ TEST(leaf_hv_memory)
               past[i]);
     }
     exv_leaf_answer(0x40000000u, 0, &env, &r);
-    CHECK_EQ(r.eax, 0x40000007u, "0x40000000 announces 0x40000007 as the highest hypervisor leaf");
+    CHECK_EQ(r.eax, 0x40000008u, "0x40000000 announces 0x40000008 as the highest hypervisor leaf");
 }
 
 TEST(leaf_own_exits)

@@ -3,7 +3,7 @@
  * handler (every file in hv/exits/, with the real hv/guest.c), on random exit reasons,
  * qualifications and guest state, over fake_hw.h's fake VMCS and hardware.
  *
- * fuzz-sources: hv/exit_dispatch.c hv/exits/[a-z]*.c hv/guest.c hv/guest_events.c hv/init_state.c hv/platform.c hv/leaves.c hv/exit_stats.c hv/exit_names.c hv/exit_possible.c hv/insn_decode.c hv/stats_report.c hv/timeline.c hv/fmt.c hv/tests/fuzz/fake_hw.c
+ * fuzz-sources: hv/exit_dispatch.c hv/exits/[a-z]*.c hv/guest.c hv/guest_events.c hv/init_state.c hv/platform.c hv/leaves.c hv/exit_stats.c hv/exit_names.c hv/exit_possible.c hv/insn_decode.c hv/stats_report.c hv/timeline.c hv/log_ring.c hv/fmt.c hv/tests/fuzz/fake_hw.c
  * fuzz-cflags: -include hv/tests/fuzz/fake_hw.h
  * fuzz-max-len: 2048
  *
@@ -73,6 +73,7 @@ int exit_dispatch_self_check(void);
 static struct hv_state state;
 static struct exit_stats stats;
 static struct timeline timeline;
+static struct log_ring log_ring;
 static struct vcpu vcpus[MAX_VCPUS];
 static u8 apic_buf[4096] __attribute__((aligned(4096)));
 static u8 apic_before[4096], apic_pattern[4096];
@@ -119,6 +120,9 @@ static void setup(struct fin *f)
      * counts up from fake.tsc), or never started. */
     timeline_reset(&timeline, 0);
     state.timeline = &timeline;
+    log_ring_reset(&log_ring);
+    state.log_ring = &log_ring;
+    state.boot_log_open = fin_u8(f) & 1;
     for (u32 i = 0; i < nr; i++) {
         vcpus[i].index = vcpus[i].apic_id = i;
         vcpus[i].shard = &stats.shard[i];
@@ -209,7 +213,8 @@ static void one_exit(struct fin *f, jmp_buf *stop)
         regs.rax = leaves[fin_u8(f) % 8] | ((u64)fin_u32(f) << 32);
     }
     if (basic == EXIT_REASON_VMCALL && (shape & 3))
-        regs.rax = ((shape & 16) ? EXV_VMCALL_PRINT_STATS : EXV_VMCALL_PING) | ((shape & 4) ? (u64)fin_u32(f) << 32 : 0);
+        regs.rax = ((shape & 16) ? EXV_VMCALL_PRINT_STATS : (shape & 64) ? EXV_VMCALL_BOOT_LOG : EXV_VMCALL_PING) |
+                   ((shape & 4) ? (u64)fin_u32(f) << 32 : 0);
     if (basic == EXIT_REASON_XSETBV && (shape & 3)) {
         regs.rcx = (shape & 4) ? 0 : regs.rcx;
         regs.rax = (u32)(fake.xcr0_supported & fin_u64(f)) | 1;
@@ -330,6 +335,16 @@ static void one_exit(struct fin *f, jmp_buf *stop)
         FUZZ_CHECK(!stopped && rip_writes == 1, "VMCALL: stopped %d, RIP writes %u", stopped, rip_writes);
         bool known = before.rax == EXV_VMCALL_PING || before.rax == EXV_VMCALL_PRINT_STATS;
         u64 want = (cpl == 0 && known) ? EXV_VMCALL_OK : EXV_VMCALL_UNKNOWN;
+        if (cpl == 0 && before.rax == EXV_VMCALL_BOOT_LOG) {
+            /* Taken (OK) or refused (closed, too long, unreadable): either,
+             * and the ring never past its end; after the last call, closed. */
+            FUZZ_CHECK(regs.rax == EXV_VMCALL_OK || regs.rax == EXV_VMCALL_UNKNOWN, "BOOT_LOG rax 0x%llx",
+                       (unsigned long long)regs.rax);
+            FUZZ_CHECK(regs.rax == EXV_VMCALL_UNKNOWN || before.rcx <= EXV_BOOT_LOG_MAX,
+                       "BOOT_LOG took %llu bytes", (unsigned long long)before.rcx);
+            FUZZ_CHECK(!(before.rdx & 1) || !state.boot_log_open, "BOOT_LOG: still open after the last call");
+            want = regs.rax;
+        }
         FUZZ_CHECK(regs.rax == want, "VMCALL rax 0x%llx at CPL %u: 0x%llx", (unsigned long long)before.rax, cpl,
                    (unsigned long long)regs.rax);
         /* The exit table (hv/stats_report.h): a header, one line per reason

@@ -1,7 +1,7 @@
 /*
  * fuzz_leaves: the CPUID hypervisor range (hv/leaves.c) on random counters.
  *
- * fuzz-sources: hv/leaves.c hv/timeline.c hv/exit_stats.c hv/exit_names.c hv/exit_possible.c
+ * fuzz-sources: hv/leaves.c hv/timeline.c hv/log_ring.c hv/exit_stats.c hv/exit_names.c hv/exit_possible.c
  * fuzz-max-len: 1024
  *
  * The input builds a struct exit_stats (0..64 shards in use, shards past
@@ -50,6 +50,11 @@ static u32 watches;
 /* The timeline and per-vCPU leaves read these; filled raw from the input. */
 static struct timeline tl;
 static struct leaf_vcpu vcpu_view[EXV_MAX_VCPUS];
+/* The log ring and everything ever appended to it (the model's view). */
+static struct log_ring ring;
+#define LOG_STREAM_MAX (8u * 70000u)
+static u8 stream[LOG_STREAM_MAX];
+static u64 stream_len;
 
 static void recompute(void)
 {
@@ -77,7 +82,7 @@ static struct want expected(u32 leaf, u32 ecx, u32 nr_ranges)
     switch (leaf) {
     case 0x40000000u: {
         static const char sig[12] = { 'e', 'x', 'i', 't', 'v', 'i', 's', 'o', 'r', 0, 0, 0 };
-        w.eax = 0x40000007u; /* highest hypervisor leaf */
+        w.eax = 0x40000008u; /* highest hypervisor leaf */
         memcpy(&w.ebx, sig, 4);
         memcpy(&w.ecx, sig + 4, 4);
         memcpy(&w.edx, sig + 8, 4);
@@ -147,6 +152,28 @@ static struct want expected(u32 leaf, u32 ecx, u32 nr_ranges)
             w.ebx = (u32)(x->count[sel] >> 32);
             w.ecx = (u32)x->count[sel];
         }
+        return w;
+    }
+    case 0x40000008u: { /* the log: header, or 16 bytes at 16 * ecx */
+        if (ecx == 0xFFFFFFFFu) {
+            w.eax = 1;
+            w.ebx = (u32)(stream_len >> 32);
+            w.ecx = (u32)stream_len;
+            w.edx = LOG_RING_SIZE;
+            return w;
+        }
+        u64 at = (u64)ecx * 16;
+        if (at < stream_len && stream_len > LOG_RING_SIZE && at < stream_len - LOG_RING_SIZE) {
+            w.eax = w.ebx = w.ecx = w.edx = 0xFFFFFFFFu;
+            return w;
+        }
+        u8 b[16] = { 0 };
+        for (u32 i = 0; i < 16 && at + i < stream_len; i++)
+            b[i] = stream[at + i];
+        memcpy(&w.eax, b, 4);
+        memcpy(&w.ebx, b + 4, 4);
+        memcpy(&w.ecx, b + 8, 4);
+        memcpy(&w.edx, b + 12, 4);
         return w;
     }
     case 0x40000007u: /* one vCPU */
@@ -326,9 +353,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         vcpu_view[v].apic_id = fin_u32(&f);
         vcpu_view[v].launched = fin_u8(&f) & 1;
     }
+    /* The log: a few appends of any length (past the ring's size too). */
+    log_ring_reset(&ring);
+    stream_len = 0;
+    for (u32 k = fin_u8(&f) % 9; k; k--) {
+        u32 n = (u32)(fin_u32(&f) % 70000u);
+        u8 fill = (u8)(fin_u8(&f) % 0x7F);
+        static char piece[70000];
+        for (u32 i = 0; i < n; i++)
+            piece[i] = (char)((fill + i % 7) % 0x7F);
+        log_ring_append(&ring, piece, n);
+        /* A line longer than the ring keeps only its end (log_ring.h). */
+        u32 kept = n > LOG_RING_SIZE ? LOG_RING_SIZE : n;
+        memcpy(stream + stream_len, piece + (n - kept), kept);
+        stream_len += kept;
+    }
     struct leaf_env env = { .stats = &stats, .possible = possible, .vcpus_launched = &launched,
                                   .memory = ranges, .nr_memory = nr_ranges, .watches = watches,
-                                  .timeline = &tl, .vcpus = vcpu_view };
+                                  .timeline = &tl, .vcpus = vcpu_view, .log = &ring };
     exv_leaf_env_classify(&env);
     recompute();
 
@@ -358,6 +400,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     for (u32 n = 0; n <= EXV_MAX_VCPUS + 1; n++)
         query(&env, 0x40000007u, n, nr_ranges);
+    query(&env, 0x40000008u, 0xFFFFFFFFu, nr_ranges);
+    for (u64 at = 0; at < stream_len + 64; at += stream_len > 4096 ? 4093 : 16)
+        query(&env, 0x40000008u, (u32)(at / 16), nr_ranges);
+    if (stream_len)
+        query(&env, 0x40000008u, (u32)((stream_len - 1) / 16), nr_ranges);
     query(&env, 0x40000007u, 0xFFFFFFFFu, nr_ranges);
 
     /* Random queries with the rest of the input (at most MAX_QUERIES). */
