@@ -11,6 +11,7 @@
 #include "mp_services.h"
 #include "next_stage.h"
 #include "acpi_tables.h"
+#include "boot_log.h"
 #include "../hv/arch/msr.h"
 #include "../hv/hv.h"
 #include "../hv/log.h"
@@ -36,6 +37,8 @@ static void launch_this_cpu(u32 index)
     cpuid_ex(1, 0, &info);
     bool ours = sig.ebx == EXV_SIG_EBX && sig.ecx == EXV_SIG_ECX && sig.edx == EXV_SIG_EDX;
     __atomic_add_fetch(&cpus_launched, 1, __ATOMIC_ACQ_REL);
+    if (rdmsr(MSR_IA32_APIC_BASE) & APIC_BASE_BSP)
+        boot_log_bsp_is_guest();
     hv_log("cpu %u apic %u launched%s", index, info.ebx >> 24,
            ours ? "" : " BUT CPUID 0x40000000 does not answer with the exitvisor signature");
 }
@@ -209,12 +212,14 @@ static EFI_STATUS start_next_stage(EFI_HANDLE self, EFI_LOADED_IMAGE *li, const 
     if (EFI_ERROR(s)) {
         hv_log("cannot load the next stage %s: EFI status 0x%llx; returning to the firmware", next->path,
                (unsigned long long)s);
+        boot_log_hand_off();
         return s;
     }
     if (next->options[0] && !EFI_ERROR(BS->HandleProtocol(child, &loaded_image_guid, (void **)&child_li))) {
         child_li->LoadOptions = wide_options;
         child_li->LoadOptionsSize = (UINT32)(StrLen(wide_options) + 1) * sizeof(CHAR16);
     }
+    boot_log_hand_off();
     s = BS->StartImage(child, NULL, NULL);
     hv_log("next stage returned, EFI status 0x%llx", (unsigned long long)s);
     return s;
@@ -345,6 +350,7 @@ static EFI_STATUS exitvisor_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
 
     InitializeLib(image, st);
     serial_init();
+    boot_log_start();
     if (EFI_ERROR(BS->HandleProtocol(image, &loaded_image_guid, (void **)&li)))
         return EFI_LOAD_ERROR;
     choose_next_stage(li, &next);
