@@ -35,6 +35,7 @@
 #include "uefi_guest.h"
 #include "exv_query.h"
 #include "exv_ratio.h"
+#include "exv_log_read.h"
 
 #ifndef HAVE_USE_MS_ABI
 #error "build the probe with -DGNU_EFI_USE_MS_ABI: it calls EFIAPI pointers directly"
@@ -496,6 +497,29 @@ static void mark(const char *label)
     Print(L"probe: mark %a tsc=%lu\n", label, ((UINT64)hi << 32) | lo);
 }
 
+/* The hypervisor's own log (leaf 0x40000008), as "probe: hv-log: <line>":
+ * on a machine without a serial port this is where its lines show. */
+static void print_log_line(const char *line, uint32_t n, void *ctx)
+{
+    char text[EXV_LOG_LINE_MAX];
+    (void)ctx;
+    for (uint32_t i = 0; i < n && i < sizeof(text) - 1; i++)
+        text[i] = line[i];
+    text[n < sizeof(text) - 1 ? n : sizeof(text) - 1] = '\0';
+    Print(L"probe: hv-log: %a\n", text);
+}
+
+static void print_hv_log(void)
+{
+    struct exv_log_info info;
+    if (exv_log_read(print_log_line, NULL, &info) != 0) {
+        Print(L"probe: hv-log: none (this exitvisor keeps no log)\n");
+        return;
+    }
+    Print(L"probe: hv-log end: %u lines, %lu bytes written since launch, ring %u bytes, %lu bytes lost\n",
+          info.lines, info.written, info.ring_size, info.lost_bytes);
+}
+
 /* Not EFIAPI: gnu-efi's crt0 calls efi_main with the System V convention. */
 EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 {
@@ -530,6 +554,7 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
         UINT64 rax = EXV_VMCALL_PRINT_STATS;
         __asm__ volatile("vmcall" : "+a"(rax) : : "memory");
         Print(L"probe: VMCALL print-stats returned 0x%lx\n", rax);
+        print_hv_log();
     }
 
     mark("probe-done");

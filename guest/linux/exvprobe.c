@@ -347,6 +347,7 @@ static void usage(FILE *f, const char *prog)
             "       %s stat [-l LABEL] [--] CMD [ARGS...]\n"
             "       %s timeline\n"
             "       %s mark LABEL\n"
+            "       %s log\n"
             "Print exitvisor's VM-exit statistics (CPUID leaves 0x40000000-0x4FFFFFFF).\n"
             "  (no option)  the exit table since launch, kvm_stat style, in the format\n"
             "               of exitvisor's UEFI probe, and the reason map\n"
@@ -357,11 +358,12 @@ static void usage(FILE *f, const char *prog)
             "               LABEL (default CMD) names its stat-begin/stat-end marks\n"
             "  timeline     the hypervisor's boot timeline (cumulative exits per reason\n"
             "               since launch), in the text tools/report.py reads\n"
+            "  log          the hypervisor's own log (what it printed on COM1), dmesg-like\n"
             "  mark LABEL   write \"exvprobe: mark LABEL tsc=T\" to the kernel log, so the\n"
             "               console shows where LABEL falls on the timeline\n"
             "  -h           this help\n"
             "Exit status: 0 ok; 2 bad usage or no exitvisor underneath; stat: CMD's status.\n",
-            prog, prog, prog, prog);
+            prog, prog, prog, prog, prog);
 }
 
 int main(int argc, char **argv)
@@ -395,6 +397,8 @@ int main(int argc, char **argv)
         printf("exvprobe: no exitvisor underneath (no signature at CPUID 0x40000000): no timeline\n");
         return 2;
     }
+    if (argc == 2 && !strcmp(argv[1], "log"))
+        return exvprobe_log();
     if (argc >= 2 && !strcmp(argv[1], "mark")) {
         if (argc != 3 || !argv[2][0] || strpbrk(argv[2], " \t\n")) {
             fprintf(stderr, "%s: mark needs one LABEL without spaces\n", argv[0]);

@@ -26,6 +26,10 @@ u64 exvprobe_mark(const char *label);
  * Returns 0, or 2 when exitvisor has no timeline (an older exitvisor). */
 int exvprobe_timeline(void);
 
+/* Print the hypervisor's log (leaf 0x40000008), dmesg-like: each line
+ * "exvprobe: log: <line>". Returns 0, or 2 when exitvisor has no log. */
+int exvprobe_log(void);
+
 /* Run argv[0..] (PATH searched), print the exits per reason and per vCPU
  * while it ran, with rates. label (or argv[0]) names the stat-begin/stat-end
  * marks. Returns the command's exit status (128+signal

@@ -118,7 +118,7 @@ if [ ! -f "$build/exitvisor.efi" ]; then
 fi
 GUEST_CFLAGS=(-static -O2 -Wall -Wextra -Werror -std=gnu11)
 say "gcc -static: exvprobe, poweroff-vm"
-gcc "${GUEST_CFLAGS[@]}" -I"$root" guest/linux/exvprobe.c guest/linux/exvprobe_stat.c guest/linux/exvprobe_timeline.c \
+gcc "${GUEST_CFLAGS[@]}" -I"$root" guest/linux/exvprobe.c guest/linux/exvprobe_stat.c guest/linux/exvprobe_timeline.c guest/linux/exvprobe_log.c \
     hv/exit_names.c -o "$B/exvprobe"
 gcc "${GUEST_CFLAGS[@]}" guest/linux/poweroff-vm.c -o "$B/poweroff-vm"
 
