@@ -364,10 +364,46 @@ VMX_CHECKS: List[Tuple[str, Callable[[SerialLog, int], Optional[str]]]] = [
     ("probe-done", check_probe_done),
 ]
 
+_HV_LOG = re.compile(r"^probe: hv-log: (.*)$")
+_HV_LOG_END = re.compile(r"^probe: hv-log end: (\d+) lines, (\d+) bytes written since launch, ring (\d+) bytes, "
+                         r"(\d+) bytes lost$")
+
+
+def check_hv_log(log: SerialLog, n: int) -> Optional[str]:
+    """The probe printed the hypervisor's log (leaf 0x40000008): whole, and
+    holding what exitvisor said on COM1 before it: the banner, every CPU's
+    launched line (the boot code's, handed over at the hand-off) and the
+    N of N summary, and its VMCALL table."""
+    got = [m.group(1) for m in (_HV_LOG.match(l.rstrip()) for l in log.lines) if m]
+    end = [m for m in (_HV_LOG_END.match(l.rstrip()) for l in log.lines) if m]
+    if not end:
+        return "no 'probe: hv-log end' line (the probe did not read the log)"
+    lines, written, ring, lost = (int(x) for x in end[-1].groups())
+    problems = []
+    if lines != len(got):
+        problems.append(f"the probe says {lines} lines, printed {len(got)}")
+    if lost:
+        problems.append(f"{lost} bytes lost in a {ring}-byte ring after {written} bytes")
+    upto = max(i for i, l in enumerate(log.lines) if _HV_LOG_END.match(l.rstrip()))
+    serial = [l.rstrip()[len("exitvisor: "):] for l in log.lines[:upto] if l.startswith("exitvisor: ")]
+    wanted = [s for s in serial if re.match(r"(cpu \d+ apic \d+ launched|\d+ of \d+ cpus launched|exitvisor \S+ "
+                                             r"starting: |cpu \d+ exit table: )", s)]
+    missing = [w for w in wanted if w not in got]
+    if missing:
+        problems.append(f"{len(missing)} of exitvisor's COM1 lines missing from its log, e.g. {missing[0]!r}")
+    if f"{n} of {n} cpus launched" not in got:
+        problems.append(f"no '{n} of {n} cpus launched' in the log")
+    return "; ".join(problems) or None
+
+
 # With --expect-timeline (exitvisor since issue 11 prints its timeline at
-# power-off; the older sample logs have none).
+# power-off) and --expect-hv-log (the probe prints the hypervisor's log,
+# leaf 0x40000008); the older sample logs have neither.
 TIMELINE_CHECKS = [
     ("timeline-at-poweroff", check_timeline_at_poweroff),
+]
+HV_LOG_CHECKS = [
+    ("hv-log", check_hv_log),
 ]
 
 
@@ -400,8 +436,10 @@ NOVMX_CHECKS = [
 # --------------------------------------------------------------------------
 
 def run_checks(log: SerialLog, expect_cpus: Optional[int] = None,
-               expect_novmx: bool = False, expect_timeline: bool = False) -> List[Result]:
-    checks = NOVMX_CHECKS if expect_novmx else VMX_CHECKS + (TIMELINE_CHECKS if expect_timeline else [])
+               expect_novmx: bool = False, expect_timeline: bool = False,
+               expect_hv_log: bool = False) -> List[Result]:
+    checks = NOVMX_CHECKS if expect_novmx else (VMX_CHECKS + (TIMELINE_CHECKS if expect_timeline else [])
+                                                 + (HV_LOG_CHECKS if expect_hv_log else []))
     n = 0 if expect_novmx else expect_cpus
     results = []
     for name, fn in checks:
@@ -445,12 +483,15 @@ def main(argv=None) -> int:
                       help="a boot without VMX (QEMU TCG): the hypervisor must step aside")
     ap.add_argument("--expect-timeline", action="store_true",
                     help="exitvisor's timeline after its power-off table, checked against it")
+    ap.add_argument("--expect-hv-log", action="store_true",
+                    help="the probe's copy of the hypervisor's log (leaf 0x40000008), against COM1")
     args = ap.parse_args(argv)
     if args.expect_cpus is not None and args.expect_cpus < 1:
         ap.error("--expect-cpus must be at least 1")
 
     return report_run(args.log, exitlog.parse_file,
-                      lambda log: run_checks(log, args.expect_cpus, args.expect_novmx, args.expect_timeline),
+                      lambda log: run_checks(log, args.expect_cpus, args.expect_novmx, args.expect_timeline,
+                                             args.expect_hv_log),
                       relevant_serial_lines, "hypervisor and probe lines")
 
 

@@ -27,6 +27,8 @@ what really crossed the serial line:
     waiting for SIPIs);
   - /init's three `exvprobe stat -l LABEL` steps ran (status 0, their
     stat-begin/stat-end marks, a total line each);
+  - `exvprobe log` printed the hypervisor's log whole (leaf 0x40000008),
+    holding every CPU's launched line and the N-of-N summary;
   - the timeline exvprobe read through the leaves is complete, monotonic and
     never above the live counts read right after it; exitvisor's own
     timeline at power-off likewise, every sample before its table at most
@@ -240,6 +242,16 @@ def check(text: str, status: str, cpus: int) -> List[Result]:
             if low:
                 problems.append("its last sample is below exvprobe's earlier live counts in reasons %s" % low)
         add("timeline-at-poweroff", not problems, "; ".join(problems))
+
+    # --- the hypervisor's log, read by the guest (leaf 0x40000008) ---
+    got = [m.group(1) for m in text_checker.matches(lines, r"^exvprobe: log: (.*)$")]
+    end = _first(lines, r"^exvprobe: log end: (\d+) lines, (\d+) bytes written since launch, ring of (\d+) bytes$")
+    need = ["%d of %d cpus launched" % (cpus, cpus)] + [
+        m.group(1) for m in text_checker.matches(lines, r"^exitvisor: (cpu \d+ apic \d+ launched)$")]
+    missing = [w for w in need if w not in got]
+    add("hv-log", end is not None and int(end.group(1)) == len(got) and not missing,
+        "no 'exvprobe: log end' line (whole, nothing overwritten)" if end is None else
+        "%s lines said, %d printed; missing %s" % (end.group(1), len(got), missing))
 
     add("guest-exits-within-budget", *boot_budget(lines, hv))
     add("ended-by-guest", status.startswith("ended "), "run.sh status is %r, expected 'ended ...'" % status.strip())

@@ -19,8 +19,8 @@
 #                   many, a bad exitvisor.cfg line, a next stage that returns: one
 #                   clear line each (one 1-CPU Bochs boot; about 25 s)
 #   5. integration, run concurrently, each booting its own copy of the disk:
-#        bochs-1cpu     Bochs, 1 vCPU    check_boot.py --expect-cpus 1 --expect-timeline
-#        bochs-2cpu     Bochs, 2 vCPUs   check_boot.py --expect-cpus 2 --expect-timeline
+#        bochs-1cpu     Bochs, 1 vCPU    check_boot.py --expect-cpus 1 --expect-timeline --expect-hv-log
+#        bochs-2cpu     Bochs, 2 vCPUs   check_boot.py --expect-cpus 2 --expect-timeline --expect-hv-log
 #        qemu-tcg-2cpu  QEMU TCG, 2 vCPUs (no VMX)  check_boot.py --expect-novmx
 #        conform-1cpu   Bochs, 1 vCPU, conformance disk, init_sipi=native
 #                       check_conform.py --expect-cpus 1 --expect-init-sipi native
@@ -186,8 +186,8 @@ linux_disk() {
 # Bochs boots get init_sipi=intercept from tools/run.sh unless a kind says
 # otherwise; conform-1cpu runs native (one CPU: no INIT/SIPI at all).
 BOOTS=(
-    "bochs-1cpu bochs 1 $BOCHS_TIMEOUT probe --expect-cpus 1 --expect-timeline"
-    "bochs-2cpu bochs 2 $BOCHS_TIMEOUT probe --expect-cpus 2 --expect-timeline"
+    "bochs-1cpu bochs 1 $BOCHS_TIMEOUT probe --expect-cpus 1 --expect-timeline --expect-hv-log"
+    "bochs-2cpu bochs 2 $BOCHS_TIMEOUT probe --expect-cpus 2 --expect-timeline --expect-hv-log"
     "qemu-tcg-2cpu qemu-tcg 2 $QEMU_TIMEOUT probe --expect-novmx"
     "conform-1cpu bochs 1 $BOCHS_TIMEOUT conform-native --expect-cpus 1 --expect-init-sipi native"
     "conform-2cpu bochs 2 $BOCHS_TIMEOUT conform --expect-cpus 2 --expect-init-sipi intercept"

@@ -9,6 +9,7 @@ Run: python3 -m unittest discover -s tools/tests
 import contextlib
 import io
 import os
+import re
 import sys
 import unittest
 
@@ -303,6 +304,39 @@ class Timeline(CheckBootCase):
     def test_own_above_total(self):
         self.failed_with(edit(self.LOG, "timeline 0 t=70 own=0 10:1", "timeline 0 t=70 own=5 10:1"),
                          "own exits fall from 5")
+
+
+class HvLog(CheckBootCase):
+    """--expect-hv-log on a real 2-vCPU boot (samples/vmx_hv_log_2cpu.log:
+    make run ENGINE=bochs CPUS=2 after the log ring landed): the probe's copy
+    of the hypervisor's log against what exitvisor wrote on COM1."""
+    LOG = sample_text("vmx_hv_log_2cpu.log")
+    ARGS = ("--expect-cpus", "2", "--expect-timeline", "--expect-hv-log")
+
+    def failed_with(self, text, why):
+        rc, results, out = self.run_checker(text, *self.ARGS)
+        self.assertEqual(rc, 1, out)
+        self.assert_failed_exactly(results, ["hv-log"])
+        self.assertIn(why, results["hv-log"])
+
+    def test_real_boot_passes(self):
+        rc, results, out = self.run_checker(self.LOG, *self.ARGS)
+        self.assertEqual(rc, 0, out)
+
+    def test_not_read(self):
+        self.failed_with("\n".join(l for l in self.LOG.splitlines() if "probe: hv-log" not in l) + "\n",
+                         "no 'probe: hv-log end' line")
+
+    def test_a_launched_line_missing(self):
+        self.failed_with(edit(self.LOG, "probe: hv-log: cpu 1 apic 1 launched", "probe: hv-log: cpu 1 apic 1 lunched"),
+                         "missing from its log, e.g. 'cpu 1 apic 1 launched'")
+
+    def test_line_count_differs(self):
+        self.failed_with(edit(self.LOG, "probe: hv-log: 2 of 2 cpus launched\r\n", ""), "the probe says 16 lines, printed 15")
+
+    def test_bytes_lost(self):
+        self.failed_with(re.sub(r"ring 65536 bytes, 0 bytes lost", "ring 65536 bytes, 32 bytes lost", self.LOG),
+                         "32 bytes lost")
 
 
 class NoVmx(CheckBootCase):

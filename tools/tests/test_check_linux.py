@@ -15,7 +15,7 @@ ENDED = "ended 170 bochs bochs shutdown port 0x8900\n"
 
 def sample():
     # A real run of tools/linux/run-linux.sh --engine bochs --cpus 2 after
-    # issue 11 (exvprobe stat/timeline in /init, exitvisor's timeline).
+    # issue 11 (exvprobe stat/timeline/log in /init, exitvisor's timeline).
     return exitlog.read_log_text(os.path.join(HERE, "samples", "linux_2vcpu_issue11.log"))
 
 
@@ -52,12 +52,12 @@ class CheckLinux(unittest.TestCase):
         ok, why = check_linux.boot_budget(exitlog.parse_text(sample()).lines,
                                           exitlog.parse_text(sample()).hv_tables[-1])
         self.assertTrue(ok, why)
-        self.assertIn("to /init (sample 102, t=1381991830): 4147 exits, 2543 of them exitvisor's own: 1604", why)
+        self.assertIn("to /init (sample 105, t=1380723915): 4235 exits, 2565 of them exitvisor's own: 1670", why)
 
     def test_guest_exits_over_budget_fail(self):
         # A boot that reached /init only where the io-heavy step ended: by
         # then 6,000 more CPUID exits of the guest's, over 3,000.
-        text = replace(sample(), "exvprobe: mark init tsc=2187502620", "exvprobe: mark init tsc=3006359819")
+        text = replace(sample(), "exvprobe: mark init tsc=2188302410", "exvprobe: mark init tsc=3007984159")
         self.assertEqual(failed(text), ["guest-exits-within-budget"])
 
     def test_no_init_mark_fails_the_budget(self):
@@ -73,6 +73,10 @@ class CheckLinux(unittest.TestCase):
         self.assertIn("timeline-leaves", failed(text))
         self.assertIn("timeline-leaves", failed(without(sample(), r"exvprobe: timeline end")))
 
+    def test_hv_log_checked(self):
+        self.assertEqual(failed(without(sample(), r"exvprobe: log: 2 of 2 cpus launched")), ["hv-log"])
+        self.assertEqual(failed(without(sample(), r"exvprobe: log end")), ["hv-log"])
+
     def test_poweroff_timeline_checked(self):
         self.assertIn("timeline-at-poweroff", failed(without(sample(), r"exitvisor: cpu \d+ timeline end")))
 
@@ -84,7 +88,7 @@ class CheckLinux(unittest.TestCase):
     def test_wrong_cpu_count_fails_everywhere_it_shows(self):
         self.assertEqual(failed(sample(), cpus=4),
                          ["hv-launched-all", "acpi-madt", "linux-smp", "init-cpus-online", "probe-signature",
-                          "hv-table-at-poweroff"])
+                          "hv-table-at-poweroff", "hv-log"])
 
     def test_linux_with_one_cpu_fails(self):
         text = replace(sample(), "smp: Brought up 1 node, 2 CPUs", "smp: Brought up 1 node, 1 CPU")
