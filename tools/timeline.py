@@ -238,8 +238,12 @@ def check_block(block: "Block", table: Optional[Dict[int, int]] = None, table_be
     above the total. live: counts read after the block was read (exvprobe's
     "timeline live" line): no sample may exceed them. table: an exit table
     of the same run; with table_before_last (exitvisor prints its table at
-    power-off, then takes a last sample and prints the timeline) every
-    sample but the last is at most the table and the last at least it."""
+    power-off, then takes a last sample and prints the timeline) the last
+    sample is at least the table in every reason. (Not: the samples before
+    it at most the table. With several vCPUs another one goes on exiting,
+    and sampling, while the table is printed, and the table reads its rows
+    one after the other: make test's Linux boot showed a sample taken
+    during the print above the table in reason 48.)"""
     if not block.complete:
         return ["incomplete: " + block.why_incomplete()]
     samples = block.ordered()
@@ -265,11 +269,6 @@ def check_block(block: "Block", table: Optional[Dict[int, int]] = None, table_be
         if over:
             out.append(f"the last sample exceeds the live counts read after it in reasons {over}")
     if table is not None and table_before_last:
-        for x in samples[:-1]:
-            over = above(x, table)
-            if over:
-                out.append(f"sample {x.i}, taken before the table, exceeds it in reasons {over}")
-                break
         below = [r for r, c in table.items() if samples[-1].counts.get(r, 0) < c]
         if below:
             out.append(f"the last sample, taken after the table, is below it in reasons {below}")

@@ -327,8 +327,8 @@ def check_probe_done(log: SerialLog, n: int) -> Optional[str]:
 
 def check_timeline_at_poweroff(log: SerialLog, n: int) -> Optional[str]:
     """exitvisor's own table at power-off, then its timeline: complete,
-    monotonic, every sample before the table at most it, the last (taken
-    after it) at least it and at least the probe's final table."""
+    monotonic, the last sample (taken after the table) at least it and at
+    least the probe's final table."""
     hv = [t for t in log.hv_tables if t.table.complete]
     if not hv:
         return "no complete exit table of exitvisor's own (printed at power-off)"

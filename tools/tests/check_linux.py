@@ -31,8 +31,8 @@ what really crossed the serial line:
     holding every CPU's launched line and the N-of-N summary;
   - the timeline exvprobe read through the leaves is complete, monotonic and
     never above the live counts read right after it; exitvisor's own
-    timeline at power-off likewise, every sample before its table at most
-    the table, the last one at least the table and exvprobe's live counts.
+    timeline at power-off complete and monotonic, its last sample (taken
+    after the table) at least the table and exvprobe's live counts.
 
 Prints "PASS name" or "FAIL name: why" per check and "N passed, M failed".
 """

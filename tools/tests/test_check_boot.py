@@ -291,11 +291,6 @@ class Timeline(CheckBootCase):
     def test_time_goes_back(self):
         self.failed_with(edit(self.LOG, "timeline 5 t=6664865", "timeline 5 t=5000000"), "is earlier than sample")
 
-    def test_sample_before_the_table_exceeds_it(self):
-        text = edit(self.LOG, "timeline 17 t=58393785 own=26 0:3 10:1999", "timeline 17 t=58393785 own=26 0:3 10:2000")
-        text = edit(text, "timeline 18 t=74823900 own=26 0:3 10:1999", "timeline 18 t=74823900 own=26 0:3 10:2000")
-        self.failed_with(text, "sample 17, taken before the table, exceeds it in reasons [10]")
-
     def test_last_sample_below_the_table(self):
         self.failed_with(edit(self.LOG, "timeline 18 t=74823900 own=26 0:3 10:1999 18:1 28:1 30:1 48:23",
                               "timeline 18 t=74823900 own=26 0:3 10:1999 18:1 28:1 30:1 48:22"),
