@@ -4,7 +4,7 @@
 # stream its serial console (COM1) until the guest ends the emulator or a timeout.
 #
 # Usage: tools/run.sh --disk IMG [--engine auto|bochs|qemu-kvm|qemu-tcg] [--cpus N]
-#                     [--out DIR] [--timeout SECONDS] [--quiet]
+#                     [--out DIR] [--timeout SECONDS] [--quiet] [--cpu-model NAME]
 #   --engine   auto (default): qemu-kvm when /dev/kvm is usable read-write AND the host
 #              CPU has the vmx flag (AND kvm_intel's nested parameter, if present, is
 #              Y/1); otherwise bochs, the only engine here that emulates VMX.
@@ -14,6 +14,13 @@
 #              APIC, VMX preemption and MWAITX timers, and this machine's devices
 #              take 19: 16 CPUs end in a PANIC "too many registered timers"); QEMU's
 #              pc machine 255. Anything else is refused with one line.
+#   --cpu-model NAME  the CPU Bochs emulates (bochs engine only; default
+#              corei7_skylake_x): one of the models `bochs-bin -help cpu` lists,
+#              e.g. core2_penryn_t9600 (VMX, but no IA32_EFER switching: exitvisor
+#              falls back), corei5_lynnfield_750 (no unrestricted guest: the BSP
+#              only), tigerlake, or p4_prescott_celeron_336 (no VMX at all); any
+#              other name is refused with one line listing them. The matrix of
+#              models: tools/tests/check_cpu_models.sh.
 #   --disk     raw disk image (required)
 #   --out      log directory (default: a new /tmp/exitvisor-run.XXXXXX); files:
 #                serial.log  raw COM1 output        serial.txt  same, ANSI-stripped
@@ -94,11 +101,12 @@ check_only=0
 stop_on_return=1
 init_sipi=
 init_sipi_why=
+cpu_model=
 while [ "$#" -gt 0 ]; do
     opt=$1
     case $opt in
         --*=*) val=${opt#*=}; opt=${opt%%=*}; shift ;;
-        --engine|--cpus|--disk|--out|--timeout|--stop-on|--init-sipi)
+        --engine|--cpus|--disk|--out|--timeout|--stop-on|--init-sipi|--cpu-model)
             [ "$#" -ge 2 ] || die "$opt needs a value"
             val=$2; shift 2 ;;
         *) val=; shift ;;
@@ -115,6 +123,7 @@ while [ "$#" -gt 0 ]; do
         --no-stop-on-return) stop_on_return=0 ;;
         --stop-on) stop_on=$val ;;
         --init-sipi) init_sipi=$val ;;
+        --cpu-model) cpu_model=$val ;;
         -h|--help) usage; exit 0 ;;
         *) die "unknown option '$opt' (see --help)" ;;
     esac
@@ -192,6 +201,22 @@ elif [ "$cpus" -gt "$exv_max" ]; then
 elif [ "$cpus" -gt "$engine_max" ]; then
     die "$cpus_name is too many for the $engine engine: at most $engine_max ($engine_why)"
 fi
+# --- the CPU model (Bochs) ---------------------------------------------------------
+# Checked against the models this Bochs itself lists (it prints them on stderr),
+# so a typo fails here with the list, not as a Bochs PANIC in bochs.log.
+bochs_cpu_models() {
+    bochs-bin -help cpu 2>&1 | awk '/^Supported CPU models:/ { on = 1; next }
+        on && NF == 1 { print; seen = 1; next }  on && seen && NF == 0 { exit }'
+}
+if [ -n "$cpu_model" ]; then
+    [ "$engine" = bochs ] || die "--cpu-model is for the bochs engine only, not $engine"
+    command -v bochs-bin >/dev/null || die "bochs-bin not found (run tools/deps.sh)"
+    models=$(bochs_cpu_models)
+    printf '%s\n' "$models" | grep -qxF -- "$cpu_model" ||
+        die "--cpu-model '$cpu_model' is not a CPU model of this Bochs; it has: $(printf '%s' "$models" | tr '\n' ' ')"
+fi
+cpu_model_why=${cpu_model:+--cpu-model}
+cpu_model=${cpu_model:-corei7_skylake_x}
 [ "$check_only" -eq 0 ] || exit 0
 
 case $engine in
@@ -230,6 +255,7 @@ rm -f -- "$out"/serial.log "$out"/serial.txt "$out"/bochs.log "$out"/bochs.out "
          "$out"/qemu-debug.log "$out"/.kvm-error "$out"/.stopped-on "$out"/.returned "$out"/timeline.txt
 echo "$engine" > "$out/engine.txt"
 say "engine $engine ($why)"
+[ -z "$cpu_model_why" ] || say "cpu model $cpu_model ($cpu_model_why)"
 
 # --- exitvisor's INIT/SIPI mode --------------------------------------------------
 # The ESP of a tools/mkdisk.sh disk starts at LBA 2048 (1 MiB).
@@ -273,7 +299,7 @@ case $engine in
 megs: $megs
 romimage: file=$OVMF, address=0xffe00000
 vgaromimage: file=$VGABIOS
-cpu: model=corei7_skylake_x, count=$cpus, ips=$ips, reset_on_triple_fault=0, ignore_bad_msrs=1
+cpu: model=$cpu_model, count=$cpus, ips=$ips, reset_on_triple_fault=0, ignore_bad_msrs=1
 display_library: term
 com1: enabled=1, mode=file, dev=$out/serial.log
 pci: enabled=1, chipset=i440fx

@@ -38,6 +38,9 @@
 #                       check_linux.py --expect-cpus 2 (about 3.5 minutes alone;
 #                       it starts right after the disks, before the host tests)
 #      counts from each checker's "N passed, M failed" line. Then
+#        cpu-models     check_cpu_models.py: the probe disk on every other Bochs CPU model
+#                       (11: VMX with and without unrestricted guest, no VMX at all),
+#                       two at a time after the boots above (about 2 minutes)
 #        transparency   check_transparency.py: the OBSERVE lines of conform-{1,2,4}cpu
 #                       must equal conform-baseline-1cpu's (the CPU without exitvisor) If the build or
 #      the disk failed, these are skipped and each counts as one failure
@@ -410,6 +413,13 @@ if [ "$build_ok" -eq 1 ]; then
         record transparency 0 1 "$(secs_since "$t0")" "check_transparency.py printed no summary"
     fi
     indent < "$LOGS/transparency.log"
+
+    # Every Bochs CPU model with VMX, and one without, two at a time after
+    # the other boots (the machine has two cores): what each must show.
+    # corei7_skylake_x is bochs-2cpu's model, booted above already.
+    counted_step cpu-models "check_cpu_models.py: the probe on every Bochs CPU model (VMX or not)" \
+        python3 tools/tests/check_cpu_models.py --disk "$BUILD/disk.img" --out "$OUT/cpu-models" \
+            --skip corei7_skylake_x
 else
     for b in "${BOOTS[@]}"; do
         read -r name _rest <<<"$b"
