@@ -332,9 +332,10 @@ static void virtualize_all_cpus(const struct next_stage *next)
     IN_RUNTIME_COPY(&hv_copy, hv_log_banner)();
     launch_in_copy = IN_RUNTIME_COPY(&hv_copy, hv_launch_cpu);
     if (mp && nr_cpus > 1) {
-        if (!IN_RUNTIME_COPY(&hv_copy, hv_can_virtualize_aps)())
-            hv_log("APs stay unvirtualized: this CPU lacks wait-for-SIPI or unrestricted guest, so a vCPU "
-                   "could not be restarted by INIT-SIPI-SIPI");
+        /* The string is the copy's: readable here, before this CPU is a guest. */
+        const char *why = IN_RUNTIME_COPY(&hv_copy, hv_why_aps_stay)();
+        if (why)
+            hv_log("APs stay unvirtualized: %s", why);
         else if (nr_enabled > 1)
             mp->StartupAllAPs(mp, virtualize_ap, TRUE, NULL, 0, NULL, NULL);
     }

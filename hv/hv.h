@@ -29,4 +29,7 @@ int hv_launch_cpu(u32 index, u64 guest_rip, u64 guest_rsp, u64 guest_rflags);
 typedef int (*hv_launch_fn)(u32 index, u64 guest_rip, u64 guest_rsp, u64 guest_rflags);
 /* True when APs restarted by INIT-SIPI-SIPI can run as guests. */
 bool hv_can_virtualize_aps(void);
+/* Why the APs cannot be vCPUs on this CPU (the capability that is
+ * missing), or NULL when they can. */
+const char *hv_why_aps_stay(void);
 #endif

@@ -141,6 +141,15 @@ bool hv_can_virtualize_aps(void)
     return hv->has_wait_for_sipi && (hv->proc2_ctls & PROC2_UNRESTRICTED_GUEST);
 }
 
+const char *hv_why_aps_stay(void)
+{
+    if (hv_can_virtualize_aps())
+        return NULL;
+    return hv->bsp_only_why ? hv->bsp_only_why
+                            : "this CPU lacks wait-for-SIPI or unrestricted guest, so a vCPU could not be restarted "
+                              "by INIT-SIPI-SIPI";
+}
+
 /* "Can occur" comes from the controls really in the VMCS, read back. */
 static void record_controls(void)
 {
