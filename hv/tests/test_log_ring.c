@@ -102,6 +102,17 @@ TEST(log_ring_concurrent_writers_lose_nothing)
     CHECK(whole, "lines are not torn by other writers");
 }
 
+/* Chunk k of the log leaf as text: EAX, EBX, ECX, EDX, the first byte in EAX[7:0]. */
+static const char *chunk_text(const struct leaf_env *env, u32 k, char text[17])
+{
+    struct cpuid_regs r;
+    exv_leaf_answer(EXV_LEAF_LOG, k, env, &r);
+    const u32 w[4] = { r.eax, r.ebx, r.ecx, r.edx };
+    memcpy(text, w, 16);
+    text[16] = '\0';
+    return text;
+}
+
 TEST(log_leaf_chunks)
 {
     static bool possible[EXIT_REASON_COUNT];
@@ -115,20 +126,9 @@ TEST(log_leaf_chunks)
     exv_leaf_answer(EXV_LEAF_LOG, EXV_LOG_HEADER, &env, &r);
     CHECK(r.eax == EXV_LOG_VERSION && r.ebx == 0 && r.ecx == 28 && r.edx == LOG_RING_SIZE,
           "header: version, 28 bytes written, ring size (got %#x %#x %#x %#x)", r.eax, r.ebx, r.ecx, r.edx);
-    exv_leaf_answer(EXV_LEAF_LOG, 0, &env, &r);
-    char text[17] = { 0 };
-    memcpy(text, &r.eax, 4);
-    memcpy(text + 4, &r.ebx, 4);
-    memcpy(text + 8, &r.ecx, 4);
-    memcpy(text + 12, &r.edx, 4);
-    CHECK_STREQ(text, "exitvisor: 01234", "chunk 0: the first 16 bytes, first byte in EAX[7:0]");
-    exv_leaf_answer(EXV_LEAF_LOG, 1, &env, &r);
-    memset(text, 0, sizeof(text));
-    memcpy(text, &r.eax, 4);
-    memcpy(text + 4, &r.ebx, 4);
-    memcpy(text + 8, &r.ecx, 4);
-    memcpy(text + 12, &r.edx, 4);
-    CHECK_STREQ(text, "56789abcdef\n", "chunk 1: the rest, then zero bytes");
+    char text[17];
+    CHECK_STREQ(chunk_text(&env, 0, text), "exitvisor: 01234", "chunk 0: the first 16 bytes, first byte in EAX[7:0]");
+    CHECK_STREQ(chunk_text(&env, 1, text), "56789abcdef\n", "chunk 1: the rest, then zero bytes");
     exv_leaf_answer(EXV_LEAF_LOG, 2, &env, &r);
     CHECK(r.eax == 0 && r.ebx == 0 && r.ecx == 0 && r.edx == 0, "past the end: zeros");
     static char fill[LOG_RING_SIZE];

@@ -255,23 +255,35 @@ class Broken(CheckBootCase):
         self.assertNotIn("VMFAIL", text)
 
 
-class Timeline(CheckBootCase):
+class OneCheckCase(CheckBootCase):
+    """A real boot (LOG, checked with ARGS) that passes, and edits of it
+    that must fail exactly CHECK."""
+    LOG = ""
+    ARGS = ()
+    CHECK = ""
+
+    def failed_with(self, text, why):
+        rc, results, out = self.run_checker(text, *self.ARGS)
+        self.assertEqual(rc, 1, out)
+        self.assert_failed_exactly(results, [self.CHECK])
+        self.assertIn(why, results[self.CHECK])
+
+    def passes(self):
+        rc, results, out = self.run_checker(self.LOG, *self.ARGS)
+        self.assertEqual(rc, 0, out)
+        self.assertIsNone(results[self.CHECK])
+
+
+class Timeline(OneCheckCase):
     """--expect-timeline on a real 2-vCPU boot after issue 11
     (samples/vmx_timeline_2cpu.log: make run ENGINE=bochs CPUS=2, serial.log
     as it came): exitvisor's power-off table, then its timeline."""
     LOG = sample_text("vmx_timeline_2cpu.log")
     ARGS = ("--expect-cpus", "2", "--expect-timeline")
-
-    def failed_with(self, text, why):
-        rc, results, out = self.run_checker(text, *self.ARGS)
-        self.assertEqual(rc, 1, out)
-        self.assert_failed_exactly(results, ["timeline-at-poweroff"])
-        self.assertIn(why, results["timeline-at-poweroff"])
+    CHECK = "timeline-at-poweroff"
 
     def test_real_boot_passes(self):
-        rc, results, out = self.run_checker(self.LOG, *self.ARGS)
-        self.assertEqual(rc, 0, out)
-        self.assertIsNone(results["timeline-at-poweroff"])
+        self.passes()
 
     def test_only_with_the_flag(self):
         rc, results, _ = self.run_checker(GOOD, "--expect-cpus", "2")
@@ -301,22 +313,16 @@ class Timeline(CheckBootCase):
                          "own exits fall from 5")
 
 
-class HvLog(CheckBootCase):
+class HvLog(OneCheckCase):
     """--expect-hv-log on a real 2-vCPU boot (samples/vmx_hv_log_2cpu.log:
     make run ENGINE=bochs CPUS=2 after the log ring landed): the probe's copy
     of the hypervisor's log against what exitvisor wrote on COM1."""
     LOG = sample_text("vmx_hv_log_2cpu.log")
     ARGS = ("--expect-cpus", "2", "--expect-timeline", "--expect-hv-log")
-
-    def failed_with(self, text, why):
-        rc, results, out = self.run_checker(text, *self.ARGS)
-        self.assertEqual(rc, 1, out)
-        self.assert_failed_exactly(results, ["hv-log"])
-        self.assertIn(why, results["hv-log"])
+    CHECK = "hv-log"
 
     def test_real_boot_passes(self):
-        rc, results, out = self.run_checker(self.LOG, *self.ARGS)
-        self.assertEqual(rc, 0, out)
+        self.passes()
 
     def test_not_read(self):
         self.failed_with("\n".join(l for l in self.LOG.splitlines() if "probe: hv-log" not in l) + "\n",
