@@ -305,11 +305,13 @@ static void virtualize_all_cpus(const struct next_stage *next)
         bsp = 0;
         hv_log("no EFI_MP_SERVICES_PROTOCOL: virtualizing the boot CPU only");
     }
-    if (nr_cpus > EXV_MAX_VCPUS) {
+    /* Past EXV_MAX_VCPUS the APs still run virtualize_ap (MP services starts
+     * them all): hv_launch_cpu turns them away, and hv_prepare gets the true
+     * count so INIT/SIPI broadcasts are never delivered to the vCPUs only. */
+    u32 nr_vcpus = nr_cpus > EXV_MAX_VCPUS ? EXV_MAX_VCPUS : (u32)nr_cpus;
+    if (nr_cpus > EXV_MAX_VCPUS)
         hv_log("%llu CPUs found; exitvisor virtualizes the first %u", (unsigned long long)nr_cpus, EXV_MAX_VCPUS);
-        nr_cpus = EXV_MAX_VCPUS;
-    }
-    u64 pages = hv_pages_needed((u32)nr_cpus);
+    u64 pages = hv_pages_needed(nr_vcpus);
     if (EFI_ERROR(BS->AllocatePages(AllocateAnyPages, EfiRuntimeServicesData, pages, &region))) {
         hv_log("VMX not available: no memory for the hypervisor (%llu pages); starting the next stage "
                "unvirtualized", (unsigned long long)pages);

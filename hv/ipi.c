@@ -54,9 +54,11 @@ static void post(struct vcpu *sender, struct vcpu *target, u32 message)
         send_nmi(target->apic_id);
 }
 
+/* Every processor, not only every vCPU slot: past EXV_MAX_VCPUS the others
+ * run unvirtualized and only a real broadcast reaches them. */
 static bool all_vcpus_launched(void)
 {
-    return hv->nr_launched == hv->nr_vcpus;
+    return hv->nr_launched == hv->nr_cpus_present;
 }
 
 bool ipi_intercept_icr(struct vcpu *sender, u32 icr_low, u32 dest_apic_id)

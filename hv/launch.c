@@ -48,6 +48,7 @@ const char *hv_prepare(struct arena *a, u32 nr_cpus, u64 image_base, u64 image_p
     const char *why;
     u64 arena_base = (u64)(uintptr_t)a->next, arena_pages = (u64)(a->end - a->next) / PAGE_SIZE;
 
+    u32 nr_present = nr_cpus;
     if (nr_cpus > EXV_MAX_VCPUS)
         nr_cpus = EXV_MAX_VCPUS;
     if ((why = vmx_enable_on_this_cpu()))
@@ -64,6 +65,7 @@ const char *hv_prepare(struct arena *a, u32 nr_cpus, u64 image_base, u64 image_p
         return "internal error: exit handler table";
     }
     hv->nr_vcpus = nr_cpus;
+    hv->nr_cpus_present = nr_present;
     hv->vcpus = arena_alloc_pages(a, PAGES(sizeof(struct vcpu) * nr_cpus));
     hv->stats = arena_alloc_pages(a, PAGES(sizeof(struct exit_stats)));
     hv->timeline = arena_alloc_pages(a, PAGES(sizeof(struct timeline)));
@@ -165,7 +167,7 @@ static void record_controls(void)
     c->cr0_guest_host_mask = vmcs_read(VMCS_CR0_GUEST_HOST_MASK);
     c->cr4_guest_host_mask = vmcs_read(VMCS_CR4_GUEST_HOST_MASK);
     c->entry_msr_load_count = (u32)vmcs_read(VMCS_ENTRY_MSR_LOAD_COUNT);
-    c->xss_exiting_bitmap = 0; /* never written: XSAVES/XRSTORS do not exit */
+    c->xss_exiting_bitmap = (c->proc2 & PROC2_ENABLE_XSAVES) ? vmcs_read(VMCS_XSS_EXITING_BITMAP) : 0;
     if (hv->has_nmi_window) {
         /* Turned on for a moment when a guest NMI waits for the guest to
          * unblock NMIs (hv/guest_events.c): these exits can occur too. */
@@ -189,6 +191,11 @@ static void leave_vmx(void)
 
 int hv_launch_cpu(u32 index, u64 guest_rip, u64 guest_rsp, u64 guest_rflags)
 {
+    /* MP services starts every AP, also past the vCPUs there is room for. */
+    if (index >= hv->nr_vcpus) {
+        hv_log("cpu %u not virtualized: exitvisor keeps at most %u vCPUs (EXV_MAX_VCPUS)", index, hv->nr_vcpus);
+        return 1;
+    }
     struct vcpu *v = &hv->vcpus[index];
     const char *why = vmx_enable_on_this_cpu();
     struct cpuid_regs r;
@@ -219,10 +226,13 @@ int hv_launch_cpu(u32 index, u64 guest_rip, u64 guest_rsp, u64 guest_rflags)
         leave_vmx();
         return 1;
     }
-    if (hv->proc2_ctls & PROC2_ENABLE_EPT) {
-        /* Drop any translations cached for this EPTP by an earlier user. */
+    if ((hv->proc2_ctls & PROC2_ENABLE_EPT) && hv->invept_type) {
+        /* Drop any translations cached for this EPTP by an earlier user,
+         * with a type this CPU has (an unsupported one fails). */
         struct invept_descriptor d = { hv->ept_pointer, 0 };
-        invept(2 /* all contexts */, &d);
+        if (invept(hv->invept_type, &d) != VMX_OK)
+            hv_log("cpu %u INVEPT type %u failed: VM-instruction error %u", index, hv->invept_type,
+                   vmcs_instruction_error());
     }
     host_tables_build_cpu(v);
     u32 failures_before = vmcs_failures();

@@ -101,6 +101,8 @@ struct hv_state {
     bool true_controls, has_ept, has_vpid, has_unrestricted, has_wait_for_sipi, has_ept_1g;
     bool has_nmi_window;          /* NMI exiting + virtual NMIs + NMI-window exiting allowed */
     const char *bsp_only_why;     /* why only the boot CPU can be a vCPU (hv/vmx_caps.c), or NULL */
+    u32 invept_type;              /* 2 all-context, 1 single-context, 0 no INVEPT (hv/vmx_caps.h) */
+    u32 nr_cpus_present;          /* processors the firmware reports; nr_vcpus is at most EXV_MAX_VCPUS */
     struct hv_options opt;
     u64 cr0_fixed0, cr0_fixed1, cr4_fixed0, cr4_fixed1;
     u32 pin_ctls, proc_ctls, proc2_ctls, exit_ctls, entry_ctls; /* adjusted to the MSRs */

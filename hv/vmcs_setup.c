@@ -106,6 +106,10 @@ void vmcs_setup_for_launch(struct vcpu *v, u64 guest_rip, u64 guest_rsp, u64 gue
     vmcs_write(VMCS_MSR_BITMAP, (u64)(uintptr_t)hv->msr_bitmap);
     if (hv->proc2_ctls & PROC2_ENABLE_EPT)
         vmcs_write(VMCS_EPT_POINTER, hv->ept_pointer);
+    /* XSAVES/XRSTORS stay the guest's: no XSS bit exits. The field is
+     * undefined until written (Bochs zeroes it; hardware need not). */
+    if (hv->proc2_ctls & PROC2_ENABLE_XSAVES)
+        vmcs_write(VMCS_XSS_EXITING_BITMAP, 0);
     vmcs_write(VMCS_LINK_POINTER, ~0ull); /* no shadow VMCS */
     vmcs_write(VMCS_GUEST_DEBUGCTL, rdmsr(MSR_IA32_DEBUGCTL));
     vmcs_write(VMCS_GUEST_PAT, rdmsr(MSR_IA32_PAT));

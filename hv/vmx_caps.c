@@ -47,6 +47,10 @@ static void choose_features(const struct vmx_cap_msrs *m, bool secondary, struct
     c->has_vpid = (proc2_caps_hi & PROC2_ENABLE_VPID) && (ept_caps & VPID_CAP_INVVPID) &&
                   (ept_caps & VPID_CAP_INVVPID_SINGLE_CONTEXT);
     c->has_unrestricted = c->has_ept && (proc2_caps_hi & PROC2_UNRESTRICTED_GUEST);
+    c->invept_type = !(ept_caps & EPT_CAP_INVEPT)                 ? 0
+                     : (ept_caps & EPT_CAP_INVEPT_ALL_CONTEXT)    ? 2
+                     : (ept_caps & EPT_CAP_INVEPT_SINGLE_CONTEXT) ? 1
+                                                                  : 0;
 }
 
 /* What exitvisor wants: MSR bitmaps (ordinary MSRs do not exit), I/O bitmaps

@@ -32,6 +32,11 @@ struct vmx_choice {
     u32 vmcs_revision;
     bool true_controls, has_ept, has_ept_1g, has_vpid, has_unrestricted, has_wait_for_sipi;
     bool has_nmi_window;              /* NMI exiting + virtual NMIs + NMI-window exiting allowed */
+    /* The INVEPT type that drops a CPU's old translations before its first
+     * VM entry: 2 (all contexts) where the CPU has it, else 1 (single
+     * context, this EPTP), 0 when it has neither (then no INVEPT at all:
+     * an unsupported type fails the instruction). */
+    u32 invept_type;
     u32 pin, proc, proc2, exit, entry; /* the controls, forced through allowed-0/allowed-1 */
     u64 cr0_fixed0, cr0_fixed1, cr4_fixed0, cr4_fixed1;
     u64 cr0_mask, cr4_mask;           /* guest/host masks: bits the hypervisor owns */

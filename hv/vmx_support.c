@@ -71,6 +71,7 @@ const char *vmx_read_capabilities(struct hv_state *h)
     h->has_unrestricted = c.has_unrestricted;
     h->has_wait_for_sipi = c.has_wait_for_sipi;
     h->bsp_only_why = c.bsp_only_why;
+    h->invept_type = c.invept_type;
     h->has_nmi_window = c.has_nmi_window;
     h->pin_ctls = c.pin;
     h->proc_ctls = c.proc;

@@ -246,6 +246,7 @@
 #define EPT_CAP_2MB_PAGES               (1ull << 16)
 #define EPT_CAP_1GB_PAGES               (1ull << 17)
 #define EPT_CAP_INVEPT                  (1ull << 20)
+#define EPT_CAP_INVEPT_SINGLE_CONTEXT   (1ull << 25)
 #define EPT_CAP_INVEPT_ALL_CONTEXT      (1ull << 26)
 #define VPID_CAP_INVVPID                (1ull << 32)
 #define VPID_CAP_INVVPID_SINGLE_CONTEXT (1ull << 41)

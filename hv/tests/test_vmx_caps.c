@@ -224,3 +224,32 @@ TEST(vmx_caps_vpid_needs_single_context_invvpid)
     CHECK(!c.has_vpid && !(c.proc2 & PROC2_ENABLE_VPID), "no VPID without single-context INVVPID");
     CHECK(c.bsp_only_why == NULL, "still every CPU (VPID is an optimisation)");
 }
+
+static void no_all_context_invept(struct vmx_cap_msrs *m) { m->ept_vpid_cap &= ~EPT_CAP_INVEPT_ALL_CONTEXT; }
+static void only_invept_bit(struct vmx_cap_msrs *m)
+{
+    m->ept_vpid_cap &= ~(EPT_CAP_INVEPT_ALL_CONTEXT | EPT_CAP_INVEPT_SINGLE_CONTEXT);
+}
+static void no_invept(struct vmx_cap_msrs *m) { m->ept_vpid_cap &= ~EPT_CAP_INVEPT; }
+
+/* Issue 10's review: exitvisor issued INVEPT type 2 unconditionally; a CPU
+ * without all-context INVEPT fails it. The type now follows the bits. */
+TEST(vmx_caps_invept_type_follows_the_capability_bits)
+{
+    struct vmx_choice c;
+    for (unsigned i = 0; i < vmx_caps_model_count; i++) {
+        const struct vmx_caps_model *model = &vmx_caps_models[i];
+        vmx_choose_controls(&model->msrs, false, &c);
+        u64 caps = model->msrs.ept_vpid_cap;
+        u32 want = !(caps & EPT_CAP_INVEPT) ? 0 : (caps & EPT_CAP_INVEPT_ALL_CONTEXT) ? 2
+                   : (caps & EPT_CAP_INVEPT_SINGLE_CONTEXT) ? 1 : 0;
+        CHECK_EQ(c.invept_type, want, "%s: INVEPT type from its EPT_VPID_CAP", model->name);
+        CHECK(!c.has_ept || c.invept_type != 0, "%s: every model with usable EPT has an INVEPT type", model->name);
+    }
+    choose_with(no_all_context_invept, &c);
+    CHECK_EQ(c.invept_type, 1, "no all-context INVEPT: single context");
+    choose_with(only_invept_bit, &c);
+    CHECK_EQ(c.invept_type, 0, "INVEPT but neither type: none issued");
+    choose_with(no_invept, &c);
+    CHECK_EQ(c.invept_type, 0, "no INVEPT at all: none issued");
+}

@@ -114,6 +114,7 @@ static void setup(struct fin *f)
     stats.nr_vcpus = nr;
     state.nr_vcpus = nr;
     state.nr_launched = nr;
+    state.nr_cpus_present = nr;
     state.vcpus = vcpus;
     state.stats = &stats;
     /* The timeline: sampling from a TSC the input picks (the fake RDTSC
