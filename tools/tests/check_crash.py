@@ -7,7 +7,6 @@ exitvisor must report the triple fault with the vCPU and the guest state,
 then reset the platform (the test run is stopped on that line, see
 tools/run.sh --stop-on). Prints PASS/FAIL per check and "N passed, M failed".
 """
-import argparse
 import os
 import sys
 
@@ -40,10 +39,7 @@ def check(text, status):
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--log", required=True, help="run directory written by tools/run.sh")
-    args = ap.parse_args(argv)
-    return text_checker.run(args.log, check, ("exitvisor:", "crash:"))
+    return text_checker.main(__doc__, check, ("exitvisor:", "crash:"), argv)
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -16,7 +16,6 @@ Checked: the mode line, both CPUs launched, the INIT exit logged, then the
 stopping CPU's table with at least one INIT and one SIPI exit, the stop line.
 Prints PASS/FAIL per check and "N passed, M failed".
 """
-import argparse
 import os
 import sys
 
@@ -53,10 +52,7 @@ def check(text, status):
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--log", required=True, help="run directory written by tools/run.sh")
-    args = ap.parse_args(argv)
-    return text_checker.run(args.log, check, ("exitvisor:", "probe:"))
+    return text_checker.main(__doc__, check, ("exitvisor:", "probe:"), argv)
 
 
 if __name__ == "__main__":

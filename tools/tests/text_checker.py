@@ -3,6 +3,7 @@
 DIR/status.txt, run check(text, status) -> [(name, ok, why)], print
 "PASS name" / "FAIL name: why", on failure the console lines that explain
 it, and the summary "N passed, M failed". Returns the exit status."""
+import argparse
 import os
 import re
 import sys
@@ -56,3 +57,12 @@ def run(log_dir: str, check: Callable[[str, str], List[CheckResult]], explain_pr
             print("  " + line)
     print("%d passed, %d failed" % (len(results) - failed, failed))
     return 1 if failed else 0
+
+
+def main(doc: str, check: Callable[[str, str], List[CheckResult]], explain_prefixes: Sequence[str],
+         argv=None) -> int:
+    """The whole command line of a checker that takes only --log DIR."""
+    ap = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--log", required=True, help="run directory written by tools/run.sh")
+    args = ap.parse_args(argv)
+    return run(args.log, check, explain_prefixes)
