@@ -51,7 +51,7 @@ HOST_SRC := hv/page_walk.c hv/exit_stats.c hv/leaves.c hv/exit_names.c hv/exit_p
 HOST_TESTS := $(wildcard hv/tests/*.c)
 HOST_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -fsanitize=address,undefined -pthread -I.
 
-.PHONY: all deps run run-linux test unit-test bench report clean disk
+.PHONY: all deps run run-linux test unit-test bench report clean disk install
 all: $(BUILD)/exitvisor.efi $(BUILD)/probe.efi $(BUILD)/conform.efi $(BUILD)/crash.efi
 
 deps:
@@ -165,6 +165,13 @@ bench: deps
 # e.g. LOG=$(BUILD)/linux/run, LOG=$(BUILD)/test/bochs-2cpu). Writes $(BUILD)/report/exits.{csv,json,png}
 # and, when the log has a timeline, $(BUILD)/report/timeline.{png,csv} (stale ones are removed first).
 LOG ?= $(BUILD)/run/serial.log
+# ---- install: exitvisor in front of this machine's OS (tools/install.sh) ----
+# make install ESP=/boot/efi: the next boot only goes through exitvisor
+# (BootNext); PERMANENT=1 puts it first in BootOrder; UNINSTALL=1 removes it.
+ESP ?= /boot/efi
+install: $(BUILD)/exitvisor.efi
+	sh tools/install.sh --esp "$(ESP)" --from "$(BUILD)" $(if $(filter 1,$(PERMANENT)),--permanent) $(if $(filter 1,$(UNINSTALL)),--uninstall)
+
 report: deps
 	@test -e "$(LOG)" || { echo "report: no $(LOG): boot first with make run, or name a log: make report LOG=serial.log or LOG=run-directory" >&2; exit 2; }
 	@rm -f $(BUILD)/report/timeline.png $(BUILD)/report/timeline.csv

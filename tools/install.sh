@@ -42,8 +42,9 @@
 # runs under busybox (the end-to-end test runs it in a Linux guest's initramfs).
 # For tests, the system's places can be moved: EXV_FIRMWARE (default
 # /sys/firmware/efi), EXV_EFIVARS ($EXV_FIRMWARE/efivars), EXV_MOUNTS (/proc/mounts), EXV_SYSBLOCK
-# (/sys/class/block), EXV_DEV (/dev).
-set -u
+# (/sys/class/block), EXV_DEV (/dev). Sourced with EXV_INSTALL_LIB=1, it only
+# defines its functions (the end-to-end test's setup writes the OS's own boot
+# entry with them, as an OS installer would).
 
 FIRMWARE=${EXV_FIRMWARE:-/sys/firmware/efi}
 EFIVARS=${EXV_EFIVARS:-$FIRMWARE/efivars}
@@ -412,6 +413,8 @@ uninstall() {
 }
 
 # ---- main ----
+[ "${EXV_INSTALL_LIB:-}" != 1 ] || return 0
+set -u
 
 ESP=/boot/efi
 SRC_DIR=
@@ -432,7 +435,7 @@ while [ "$#" -gt 0 ]; do
             shift 2 ;;
         --permanent) MODE=permanent; shift ;;
         --uninstall) MODE=uninstall; shift ;;
-        -h|--help) sed -n '2,/^set -u/{/^set -u/d;s/^# \{0,1\}//;p}' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,/^FIRMWARE=/{/^FIRMWARE=/d;s/^# \{0,1\}//;p}' "$0"; exit 0 ;;
         *) die "unknown option '$1' (see --help)" ;;
     esac
 done

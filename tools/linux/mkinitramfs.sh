@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# mkinitramfs.sh OUT.img BUSYBOX EXVPROBE POWEROFF INIT
+# mkinitramfs.sh OUT.img BUSYBOX EXVPROBE POWEROFF INIT [DEST=SRC ...]
 #
 # Build the Linux guest's initramfs: a gzip-compressed cpio archive in the "newc"
 # format the kernel unpacks, written by a small Python function (no cpio package,
@@ -12,6 +12,8 @@
 #   /dev/console          character device 5,1   (the kernel opens it for init)
 #   /dev/ttyS0            character device 4,64
 #   /proc /sys /dev /bin  directories
+#   DEST                  SRC, for each extra DEST=SRC (mode 0755; its directories
+#                         are made): e.g. lib/modules/vfat.ko=/path/vfat.ko
 # Reproducible: every entry belongs to root:root with mtime SOURCE_DATE_EPOCH
 # (default 0), entries are in a fixed order and the gzip header has no time stamp,
 # so the same inputs give the same bytes.
@@ -22,10 +24,17 @@ set -euo pipefail
 
 die() { echo "mkinitramfs: error: $*" >&2; exit 1; }
 
-[ "$#" -eq 5 ] || die "usage: $0 OUT.img BUSYBOX EXVPROBE POWEROFF INIT"
+[ "$#" -ge 5 ] || die "usage: $0 OUT.img BUSYBOX EXVPROBE POWEROFF INIT [DEST=SRC ...]"
 out=$1
 for f in "$2" "$3" "$4" "$5"; do
     [ -f "$f" ] || die "'$f' does not exist or is not a file"
+done
+for extra in "${@:6}"; do
+    case $extra in
+        /*|*..*|=*|*=) die "extra '$extra' is not DEST=SRC with a relative DEST" ;;
+        *=*) [ -f "${extra#*=}" ] || die "'${extra#*=}' does not exist or is not a file" ;;
+        *) die "extra '$extra' is not DEST=SRC" ;;
+    esac
 done
 command -v python3 >/dev/null 2>&1 || die "python3 not found"
 outdir=$(dirname -- "$out")
@@ -55,6 +64,16 @@ entries = [
     ("bin/exvprobe", stat.S_IFREG | 0o755, read(exvprobe), 0, 0),
     ("bin/poweroff-vm", stat.S_IFREG | 0o755, read(poweroff), 0, 0),
 ] + [("bin/" + a, stat.S_IFLNK | 0o777, b"busybox", 0, 0) for a in APPLETS]
+made = {e[0] for e in entries}
+for extra in sys.argv[6:]:
+    dest, src = extra.split("=", 1)
+    parts = dest.split("/")
+    for i in range(1, len(parts)):
+        d = "/".join(parts[:i])
+        if d not in made:
+            entries.append((d, stat.S_IFDIR | 0o755, b"", 0, 0))
+            made.add(d)
+    entries.append((dest, stat.S_IFREG | 0o755, read(src), 0, 0))
 
 def pad4(n):
     return b"\0" * ((4 - n % 4) % 4)
