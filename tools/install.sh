@@ -302,6 +302,16 @@ fail() {
     exit 1
 }
 
+# Before a file is replaced: how to put it back (or remove it) on undo.
+keep_for_undo() {
+    if [ -f "$1" ]; then
+        cp -- "$1" "$1.undo" || fail "cannot keep a copy of $1"
+        undo_push "mv -f -- '$1.undo' '$1'"
+    else
+        undo_push "rm -f -- '$1'"
+    fi
+}
+
 install_files() {
     dir=$(esp_file "$EXV_DIR")
     if [ ! -d "$dir" ]; then
@@ -309,21 +319,11 @@ install_files() {
         undo_push "rmdir -- '$dir'"
     fi
     dst=$dir/exitvisor.efi
-    if [ -f "$dst" ]; then
-        cp -- "$dst" "$dst.undo" || fail "cannot keep a copy of $dst"
-        undo_push "mv -f -- '$dst.undo' '$dst'"
-    else
-        undo_push "rm -f -- '$dst'"
-    fi
+    keep_for_undo "$dst"
     cp -- "$SRC" "$dst" && sync || fail "cannot copy $SRC to $dst"
     say "copied $SRC to $dst ($(wc -c < "$dst") bytes)"
     cfg=$dir/exitvisor.cfg
-    if [ -f "$cfg" ]; then
-        cp -- "$cfg" "$cfg.undo" || fail "cannot keep a copy of $cfg"
-        undo_push "mv -f -- '$cfg.undo' '$cfg'"
-    else
-        undo_push "rm -f -- '$cfg'"
-    fi
+    keep_for_undo "$cfg"
     { echo "# written by exitvisor's tools/install.sh: what exitvisor starts after virtualizing the machine"
       printf 'next=%s\n' "$LOADER"
       [ -z "$OPTIONS" ] || printf 'options=%s\n' "$OPTIONS"
