@@ -24,6 +24,8 @@ cmd:bochs-bin:bochs
 file:/usr/share/bochs/BIOS-bochs-latest:bochsbios
 file:/usr/lib/x86_64-linux-gnu/bochs/plugins/libbx_term_gui.so.0.0.0:bochs-term
 file:/usr/share/ovmf/OVMF.fd:ovmf
+file:/usr/share/OVMF/OVMF_CODE_4M.fd:ovmf
+file:/usr/share/OVMF/OVMF_VARS_4M.fd:ovmf
 file:/usr/share/vgabios/vgabios.bin:vgabios
 cmd:qemu-system-x86_64:qemu-system-x86
 cmd:nasm:nasm

@@ -41,6 +41,9 @@
 #        cpu-models     check_cpu_models.py: the probe disk on every other Bochs CPU model
 #                       (11: VMX with and without unrestricted guest, no VMX at all),
 #                       two at a time after the boots above (about 2 minutes)
+#        install-e2e    (LINUX=1) check_install.sh: tools/install.sh run by a Linux in QEMU TCG
+#                       (OVMF, writable variables) on its own ESP; five boots, the 2nd and
+#                       4th through exitvisor, the others the OS's own (about 1 minute)
 #        transparency   check_transparency.py: the OBSERVE lines of conform-{1,2,4}cpu
 #                       must equal conform-baseline-1cpu's (the CPU without exitvisor) If the build or
 #      the disk failed, these are skipped and each counts as one failure
@@ -420,6 +423,16 @@ if [ "$build_ok" -eq 1 ]; then
     counted_step cpu-models "check_cpu_models.py: the probe on every Bochs CPU model (VMX or not)" \
         python3 tools/tests/check_cpu_models.py --disk "$BUILD/disk.img" --out "$OUT/cpu-models" \
             --skip corei7_skylake_x
+
+    # The installer end to end (LINUX=1: it needs the Linux pieces): a QEMU
+    # TCG Linux installs exitvisor into its own ESP and UEFI variables and
+    # reboots through it once, then --permanent and --uninstall.
+    if [ "$LINUX" -eq 1 ] && [ "${disk_ok[linux]:-0}" -eq 1 ]; then
+        counted_step install-e2e "check_install.sh: tools/install.sh in a QEMU TCG Linux, five boots" \
+            env BUILD="$BUILD" bash tools/tests/check_install.sh --timeout "$QEMU_TIMEOUT"
+    elif [ "$LINUX" -eq 1 ]; then
+        record install-e2e 0 1 0.0 "skipped: the linux disk failed"
+    fi
 else
     for b in "${BOOTS[@]}"; do
         read -r name _rest <<<"$b"
