@@ -55,6 +55,8 @@ struct vcpu {
     bool nmi_window_requested; /* NMI-window exiting is on for the pending NMI */
     u32 mailbox;              /* INIT/SIPI posted by other vCPUs (hv/ipi.c) */
     u32 kick_pending;         /* an NMI kick is on its way to this CPU */
+    volatile u32 mc_in_root;  /* a machine check hit root mode; the guest gets it (hv/machine_check.h) */
+    u64 mc_status;            /* its IA32_MCG_STATUS, for the log line */
     bool waiting_for_sipi;    /* init_sipi=intercept: INIT done, halted until a SIPI */
     bool launched;
     bool sipi_entry_pending; /* started by a SIPI at CS base sipi_cs_base */
@@ -108,7 +110,7 @@ struct hv_state {
     u32 pin_ctls, proc_ctls, proc2_ctls, exit_ctls, entry_ctls; /* adjusted to the MSRs */
     u64 cr0_mask, cr4_mask;
     /* Shared host structures. */
-    u64 host_cr3;
+    u64 host_cr0, host_cr3, host_cr4; /* hv/vmx_caps.h: built, not copied from the firmware */
     u64 ept_pointer;
     u64 apic_page;                /* xAPIC MMIO page (write-protected in EPT with init_sipi=intercept) */
     struct hv_memory_range memory[3]; /* code, data, counters: hidden from guests by EPT */

@@ -159,14 +159,9 @@ void vmcs_setup_for_launch(struct vcpu *v, u64 guest_rip, u64 guest_rsp, u64 gue
     vmcs_write(VMCS_GUEST_PENDING_DBG, 0);
     vmcs_write(VMCS_GUEST_SYSENTER_ESP, rdmsr(MSR_IA32_SYSENTER_ESP));
     vmcs_write(VMCS_GUEST_SYSENTER_EIP, rdmsr(MSR_IA32_SYSENTER_EIP));
-    vmcs_write(VMCS_HOST_CR0, cr0);
+    vmcs_write(VMCS_HOST_CR0, hv->host_cr0);
     vmcs_write(VMCS_HOST_CR3, hv->host_cr3);
-    /* Root mode executes XSETBV for the guest (hv/exits/xsetbv.c), which
-     * raises #UD unless CR4.OSXSAVE is set where it runs; firmware often
-     * leaves it clear. Root code itself never uses extended state. */
-    struct cpuid_regs features;
-    cpuid_ex(1, 0, &features);
-    vmcs_write(VMCS_HOST_CR4, cr4 | ((features.ecx & CPUID1_ECX_XSAVE) ? CR4_OSXSAVE : 0));
+    vmcs_write(VMCS_HOST_CR4, hv->host_cr4);
     vmcs_write(VMCS_HOST_FS_BASE, 0);
     vmcs_write(VMCS_HOST_GS_BASE, (u64)(uintptr_t)v); /* current_vcpu() */
     vmcs_write(VMCS_HOST_TR_BASE, (u64)(uintptr_t)&v->tss);

@@ -146,3 +146,15 @@ const char *vmx_choose_controls(const struct vmx_cap_msrs *m, bool intercept_ini
     c->bsp_only_why = why_bsp_only(c);
     return NULL;
 }
+
+u64 vmx_host_cr0(const struct vmx_choice *c)
+{
+    u64 want = CR0_PE | CR0_MP | CR0_ET | CR0_NE | CR0_WP | CR0_PG;
+    return (want | c->cr0_fixed0) & c->cr0_fixed1 & ~(CR0_CD | CR0_NW);
+}
+
+u64 vmx_host_cr4(const struct vmx_choice *c, bool cpu_has_mce, bool cpu_has_xsave)
+{
+    u64 want = CR4_PAE | CR4_VMXE | (cpu_has_mce ? CR4_MCE : 0) | (cpu_has_xsave ? CR4_OSXSAVE : 0);
+    return (want | c->cr4_fixed0) & c->cr4_fixed1;
+}

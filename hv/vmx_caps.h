@@ -54,4 +54,16 @@ u64 vmx_caps_entry_msr(const struct vmx_cap_msrs *m);
  * when VMX is refused, as far as the MSRs got. */
 const char *vmx_choose_controls(const struct vmx_cap_msrs *m, bool intercept_init_sipi, struct vmx_choice *c);
 
+/* The CR0 and CR4 root mode runs with, loaded by every VM exit. Built from
+ * what root mode needs, never copied from the firmware: firmware left in
+ * 5-level paging (CR4.LA57, while the host tables are 4-level), with CET
+ * shadow stacks, protection keys, SMEP or SMAP would make the first VM exit
+ * fault in root mode. CR4: PAE (IA-32e host), VMXE, MCE where the CPU has
+ * machine checks (with MCE clear a machine check in root mode shuts the CPU
+ * down), OSXSAVE where it has XSAVE (root mode executes XSETBV for the
+ * guest, hv/exits/xsetbv.c). CR0: protected mode and paging, write-protect,
+ * native FPU errors, caches on. Then the fixed-0/fixed-1 bits of *c. */
+u64 vmx_host_cr0(const struct vmx_choice *c);
+u64 vmx_host_cr4(const struct vmx_choice *c, bool cpu_has_mce, bool cpu_has_xsave);
+
 #endif

@@ -84,5 +84,9 @@ const char *vmx_read_capabilities(struct hv_state *h)
     h->cr4_fixed1 = c.cr4_fixed1;
     h->cr0_mask = c.cr0_mask;
     h->cr4_mask = c.cr4_mask;
+    struct cpuid_regs features;
+    cpuid_ex(1, 0, &features);
+    h->host_cr0 = vmx_host_cr0(&c);
+    h->host_cr4 = vmx_host_cr4(&c, (features.edx & CPUID1_EDX_MCE) != 0, (features.ecx & CPUID1_ECX_XSAVE) != 0);
     return why;
 }

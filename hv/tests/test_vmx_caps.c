@@ -253,3 +253,45 @@ TEST(vmx_caps_invept_type_follows_the_capability_bits)
     choose_with(no_invept, &c);
     CHECK_EQ(c.invept_type, 0, "no INVEPT at all: none issued");
 }
+
+/* Issue 10's review: host CR0/CR4 were the firmware's. They are built now:
+ * whatever paging or protection features the firmware left on, root mode
+ * gets only what it needs, within every model's fixed bits. */
+TEST(vmx_caps_host_control_registers_are_built_not_copied)
+{
+    const u64 never = CR4_LA57 | CR4_CET | CR4_PKE | CR4_SMEP | CR4_SMAP | CR4_PCIDE | CR4_PGE;
+    struct vmx_choice c;
+    for (unsigned i = 0; i < vmx_caps_model_count; i++) {
+        const struct vmx_caps_model *model = &vmx_caps_models[i];
+        if (vmx_choose_controls(&model->msrs, false, &c))
+            continue; /* refused: no VMCS is ever written */
+        for (unsigned features = 0; features < 4; features++) {
+            bool mce = features & 1, xsave = features & 2;
+            u64 cr0 = vmx_host_cr0(&c), cr4 = vmx_host_cr4(&c, mce, xsave);
+            CHECK_EQ(cr0 & c.cr0_fixed0, c.cr0_fixed0, "%s: host CR0 0x%llx has every fixed-1 bit", model->name,
+                     (unsigned long long)cr0);
+            CHECK_EQ(cr0 & ~c.cr0_fixed1, 0, "%s: host CR0 has no fixed-0 bit", model->name);
+            CHECK_EQ(cr0 & (CR0_PE | CR0_PG | CR0_NE | CR0_WP), CR0_PE | CR0_PG | CR0_NE | CR0_WP,
+                     "%s: host CR0 pages, protects and reports FPU errors natively", model->name);
+            CHECK_EQ(cr0 & (CR0_CD | CR0_NW), 0, "%s: host CR0 caches", model->name);
+            CHECK_EQ(cr4 & c.cr4_fixed0, c.cr4_fixed0, "%s: host CR4 0x%llx has every fixed-1 bit", model->name,
+                     (unsigned long long)cr4);
+            CHECK_EQ(cr4 & ~c.cr4_fixed1, 0, "%s: host CR4 has no fixed-0 bit", model->name);
+            CHECK_EQ(cr4 & (CR4_PAE | CR4_VMXE), CR4_PAE | CR4_VMXE, "%s: host CR4 has PAE and VMXE", model->name);
+            CHECK_EQ(cr4 & never, 0, "%s: no LA57, CET, PKE, SMEP, SMAP, PCIDE or PGE in host CR4 0x%llx",
+                     model->name, (unsigned long long)cr4);
+            /* A model whose CR4_FIXED1 forbids a bit has no such feature
+             * (Lynnfield and Arrandale have no XSAVE): then never. */
+            bool mce_ok = c.cr4_fixed1 & CR4_MCE, xsave_ok = c.cr4_fixed1 & CR4_OSXSAVE;
+            CHECK_EQ(!!(cr4 & CR4_MCE), mce && mce_ok, "%s: CR4.MCE exactly when the CPU has machine checks",
+                     model->name);
+            CHECK_EQ(!!(cr4 & CR4_OSXSAVE), xsave && xsave_ok, "%s: CR4.OSXSAVE exactly when the CPU has XSAVE",
+                     model->name);
+        }
+    }
+    /* A fixed-1 bit beyond what root mode asks for is still set. */
+    struct vmx_choice odd = { .cr0_fixed0 = CR0_PE | CR0_NE | CR0_PG, .cr0_fixed1 = 0xFFFFFFFFull,
+                              .cr4_fixed0 = CR4_VMXE | CR4_SMXE, .cr4_fixed1 = 0x3FFFFFull };
+    CHECK(vmx_host_cr4(&odd, true, true) & CR4_SMXE, "a fixed-1 SMXE is kept");
+    CHECK_EQ(vmx_host_cr4(&odd, true, true) & CR4_LA57, 0, "LA57 only when asked for");
+}
