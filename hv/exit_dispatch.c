@@ -145,11 +145,11 @@ static bool exit_is_own(struct vcpu *v, u32 owner)
 }
 
 /* Anything to deliver before this entry (hv/guest_events.c)? One look at
- * the three words that can ask for it, instead of a call on every exit. */
+ * the words that can ask for it, instead of a call on every exit. */
 static inline bool events_waiting(const struct vcpu *v)
 {
     return (v->nmi_in_root | __atomic_load_n(&v->mailbox, __ATOMIC_ACQUIRE) | (u32)v->guest_nmi_pending |
-            (u32)v->waiting_for_sipi) != 0;
+            (u32)v->waiting_for_sipi | v->mc_in_root) != 0;
 }
 
 /* Called from vmexit_entry (hv/vmx_entry.asm) on this CPU's host stack.

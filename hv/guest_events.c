@@ -12,10 +12,15 @@
  * at the NMI-window exit that follows the guest's IRET (SDM Vol. 3C 26.7.6).
  * NMI-window exiting needs virtual NMIs, which need NMI exiting (26.2.1.1),
  * so with init_sipi=native the three are on only while an NMI waits.
+ *
+ * A machine check taken in root mode (hv/host_exception.c) is injected the
+ * same way, as soon as no other event is being injected.
  */
 #include "guest_events.h"
 #include "vmcs.h"
 #include "ipi.h"
+#include "guest.h"
+#include "log.h"
 
 static void set_nmi_window(struct vcpu *v, bool on)
 {
@@ -68,8 +73,24 @@ static void deliver_pending_nmi(struct vcpu *v)
     v->guest_nmi_pending = false;
 }
 
+/* #MC may be injected into HLT as well as into an active guest (SDM
+ * 26.3.1.5); one event per entry, so it waits behind a re-injected one. */
+static void deliver_root_machine_check(struct vcpu *v)
+{
+    u64 activity = vmcs_read(VMCS_GUEST_ACTIVITY_STATE);
+    if (v->waiting_for_sipi || activity == ACTIVITY_WAIT_FOR_SIPI || activity == ACTIVITY_SHUTDOWN ||
+        (vmcs_read(VMCS_ENTRY_INTR_INFO) & INTR_INFO_VALID))
+        return;
+    v->mc_in_root = 0;
+    guest_inject_exception(VEC_MC, false, 0);
+    hv_log("cpu %u: machine check in VMX root mode (MCG_STATUS 0x%llx) handed to the guest as #MC", v->index,
+           (unsigned long long)v->mc_status);
+}
+
 void guest_events_before_entry(struct vcpu *v)
 {
+    if (v->mc_in_root)
+        deliver_root_machine_check(v);
     /* A plain load first: the exchange (a locked bus cycle on hardware) is
      * needed only in the rare exit during which an NMI arrived. */
     if (v->nmi_in_root && __atomic_exchange_n(&v->nmi_in_root, 0, __ATOMIC_ACQ_REL))

@@ -3,13 +3,19 @@
  *  - NMI: it arrived while an exit was being handled. It is either a kick
  *    from another vCPU (hv/ipi.c) or the guest's; hv/guest_events.c decides
  *    and re-injects the guest's before the next VM entry.
+ *  - a machine check: the guest's, as on bare metal; it is injected at the
+ *    next VM entry unless the interrupted code cannot restart
+ *    (hv/machine_check.h).
  *  - a fault of a safe_* instruction: resume at its recovery label.
  *  - anything else is a hypervisor bug: report it and stop this CPU.
  */
 #include "host_exception.h"
 #include "vcpu.h"
 #include "log.h"
+#include "machine_check.h"
+#include "vmcs.h"
 #include "arch/x86.h"
+#include "arch/msr.h"
 
 extern const u64 host_fixups[]; /* (instruction, recovery) pairs, zero-terminated */
 extern const u8 vmentry_window_start[], vmentry_window_end[], vmentry_recheck[]; /* hv/vmx_entry.asm */
@@ -34,6 +40,20 @@ void host_exception(struct host_exception_frame *f)
         if (f->rip >= (u64)(uintptr_t)vmentry_window_start && f->rip <= (u64)(uintptr_t)vmentry_window_end)
             f->rip = (u64)(uintptr_t)vmentry_recheck;
         return;
+    }
+    if (f->vector == VEC_MC) {
+        u64 status = rdmsr(MSR_IA32_MCG_STATUS);
+        bool on_vcpu = v && v->launched;
+        enum mc_root_action a = mc_root_decide(on_vcpu, status, on_vcpu ? vmcs_read(VMCS_GUEST_CR4) : 0);
+        if (a == MC_REFLECT) {
+            /* Logged when it is injected (hv/guest_events.c): the console
+             * lock may be held by the code this interrupted. */
+            v->mc_status = status;
+            v->mc_in_root = 1;
+            return;
+        }
+        hv_log("cpu %u: machine check in VMX root mode, MCG_STATUS 0x%llx: %s", v ? v->index : 0,
+               (unsigned long long)status, mc_root_action_text(a));
     }
     for (const u64 *fx = host_fixups; fx[0]; fx += 2) {
         if (f->rip == fx[0]) {

@@ -12,6 +12,8 @@
 #define MSR_IA32_BIOS_UPDT_TRIG         0x079u
 #define MSR_IA32_BIOS_SIGN_ID           0x08Bu
 #define MSR_IA32_MTRRCAP                0x0FEu
+#define MSR_IA32_MCG_CAP                0x179u
+#define MSR_IA32_MCG_STATUS             0x17Au
 #define MSR_IA32_SYSENTER_CS            0x174u
 #define MSR_IA32_SYSENTER_ESP           0x175u
 #define MSR_IA32_SYSENTER_EIP           0x176u
