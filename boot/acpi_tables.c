@@ -136,21 +136,82 @@ static int fadt_pm1_ports(const uint8_t *fadt, uint16_t ports[2])
     return found;
 }
 
-int acpi_find_pm1_control_ports(const uint8_t *rsdp, uint16_t ports[2])
+/* The FADT, found from the RSDP through the XSDT (or an ACPI 1.0 RSDT). */
+static const uint8_t *find_fadt(const uint8_t *rsdp)
 {
-    ports[0] = ports[1] = 0;
     if (!rsdp || !is_signature(rsdp, "RSD ") || !is_signature(rsdp + 4, "PTR "))
-        return 0;
+        return NULL;
     int xsdt = rsdp[15] >= 2 && get(rsdp + 24, 8) != 0;
     const uint8_t *sdt = (const uint8_t *)(uintptr_t)(xsdt ? get(rsdp + 24, 8) : get(rsdp + 16, 4));
     int entry_size = xsdt ? 8 : 4;
     if (!sdt || !is_signature(sdt, xsdt ? "XSDT" : "RSDT"))
-        return 0;
+        return NULL;
     uint32_t length = (uint32_t)get(sdt + 4, 4);
     for (uint32_t off = SDT_HEADER_SIZE; off + (uint32_t)entry_size <= length; off += (uint32_t)entry_size) {
         const uint8_t *t = (const uint8_t *)(uintptr_t)get(sdt + off, entry_size);
         if (t && is_signature(t, "FACP"))
-            return fadt_pm1_ports(t, ports);
+            return t;
     }
-    return 0;
+    return NULL;
+}
+
+int acpi_find_pm1_control_ports(const uint8_t *rsdp, uint16_t ports[2])
+{
+    ports[0] = ports[1] = 0;
+    const uint8_t *fadt = find_fadt(rsdp);
+    return fadt ? fadt_pm1_ports(fadt, ports) : 0;
+}
+
+/* One AML data object that can hold a sleep type: BytePrefix n, Zero, One. */
+static int aml_small_integer(const uint8_t *p, const uint8_t *end)
+{
+    if (p < end && p[0] == 0x00)
+        return 0; /* ZeroOp */
+    if (p < end && p[0] == 0x01)
+        return 1; /* OneOp */
+    if (p + 1 < end && p[0] == 0x0A)
+        return p[1] & 7; /* BytePrefix: SLP_TYP is three bits */
+    return -1;
+}
+
+int acpi_s5_sleep_type_in_aml(const uint8_t *aml, size_t len)
+{
+    const uint8_t *end = aml + len;
+    for (const uint8_t *p = aml; p + 5 <= end; p++) {
+        /* Name(_S5_, Package(){SLP_TYPa, SLP_TYPb, ...}): "_S5_" then
+         * PackageOp 0x12, PkgLength (bits 7-6 of its first byte: how many
+         * more bytes follow), NumElements, then the elements (ACPI 6.x
+         * 20.2.5.4 and 7.4.2). The name may be preceded by NameOp 0x08 or a
+         * root or parent prefix; only what follows it is read. */
+        if (p[0] != '_' || p[1] != 'S' || p[2] != '5' || p[3] != '_' || p[4] != 0x12)
+            continue;
+        const uint8_t *q = p + 5;
+        if (q >= end)
+            break;
+        q += 1 + (q[0] >> 6); /* PkgLength */
+        q += 1;               /* NumElements */
+        int typ = aml_small_integer(q, end);
+        if (typ >= 0)
+            return typ;
+    }
+    return -1;
+}
+
+int acpi_find_s5_sleep_type(const uint8_t *rsdp)
+{
+    const uint8_t *fadt = find_fadt(rsdp);
+    if (!fadt)
+        return -1;
+    /* DSDT at 40 (32-bit); from revision 2 on X_DSDT at 140 (64-bit), which wins when set. */
+    uint32_t fadt_length = (uint32_t)get(fadt + 4, 4);
+    uint64_t dsdt = fadt_length >= 44 ? get(fadt + 40, 4) : 0;
+    if (fadt_length >= 148 && get(fadt + 140, 8))
+        dsdt = get(fadt + 140, 8);
+    const uint8_t *t = (const uint8_t *)(uintptr_t)dsdt;
+    if (!t || !is_signature(t, "DSDT"))
+        return -1;
+    uint32_t length = (uint32_t)get(t + 4, 4);
+    if (length <= SDT_HEADER_SIZE)
+        return -1;
+    return acpi_s5_sleep_type_in_aml(t + SDT_HEADER_SIZE, length - SDT_HEADER_SIZE);
 }

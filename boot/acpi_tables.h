@@ -33,6 +33,14 @@ long acpi_build_tables(const struct acpi_platform *p, uint8_t *buf, uint64_t buf
  * identity map). Returns how many ports it found (0 when there is no FADT
  * or its blocks are not in I/O space); ports[i] = 0 for a missing one. */
 int acpi_find_pm1_control_ports(const uint8_t *rsdp, uint16_t ports[2]);
+/* SLP_TYPa of the S5 (soft-off) state: the first element of the DSDT's
+ * \_S5_ package, so that a PM1 write with SLP_EN can be told apart: S5 is
+ * power-off, any other type a sleep state (S3 suspend, S4 hibernate) after
+ * which the firmware resumes the OS without exitvisor. -1 when there is no
+ * DSDT or no _S5_ package the byte scan can read. */
+int acpi_find_s5_sleep_type(const uint8_t *rsdp);
+/* The scan itself, over AML bytes (the DSDT after its header). */
+int acpi_s5_sleep_type_in_aml(const uint8_t *aml, size_t len);
 /* The ACPI checksum rule: all bytes of a table sum to 0 (mod 256). */
 uint8_t acpi_checksum(const uint8_t *bytes, size_t len);
 #endif

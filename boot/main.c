@@ -323,6 +323,9 @@ static void virtualize_all_cpus(const struct next_stage *next)
     /* The firmware's FADT names the ACPI PM1 control ports through which an
      * OS sleeps or powers off: exitvisor watches them to print its table first. */
     acpi_find_pm1_control_ports(firmware_rsdp(), opt.pm1_control_ports);
+    /* Its DSDT says which sleep type is soft-off; any other one is a sleep
+     * state that exitvisor does not survive (hv/exits/io.c says so). */
+    opt.s5_sleep_type = acpi_find_s5_sleep_type(firmware_rsdp());
     const char *why = IN_RUNTIME_COPY(&hv_copy, hv_prepare)(&arena, (u32)nr_cpus, (u64)(UINTN)hv_copy.base,
                                                           hv_copy.pages, &opt);
     if (why) {

@@ -134,8 +134,8 @@ void hv_log_banner(void)
         hv_log("watching the reset-control port 0xCF9 (watch_reset_port=yes): every 4-byte access to the PCI "
                "configuration-address port 0xCF8 exits too");
     if (hv->opt.pm1_control_ports[0])
-        hv_log("watching the ACPI PM1 control port 0x%x from the FADT (sleep and power-off)",
-               hv->opt.pm1_control_ports[0]);
+        hv_log("watching the ACPI PM1 control port 0x%x from the FADT (sleep and power-off; S5 is SLP_TYP %d)",
+               hv->opt.pm1_control_ports[0], hv->opt.s5_sleep_type);
 }
 
 bool hv_can_virtualize_aps(void)

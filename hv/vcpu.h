@@ -82,6 +82,7 @@ struct hv_options {
      * a reset through it; every 4-byte access to 0xCF8 then exits too. */
     bool watch_reset_port;
     u16 pm1_control_ports[2]; /* FADT PM1a/PM1b control blocks (0: none) */
+    int s5_sleep_type;        /* SLP_TYPa of \_S5_ in the DSDT (-1: unknown) */
 };
 
 /* Everything the hypervisor keeps, allocated once before launch in

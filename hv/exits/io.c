@@ -32,6 +32,7 @@
 #define PORT_QEMU_DEBUG_EXIT 0xF4
 
 #define PM1_CNT_SLP_EN (1u << 13)
+#define PM1_CNT_SLP_TYP_SHIFT 10
 
 static void watch(u8 *bitmap_a, u8 *bitmap_b, u16 port)
 {
@@ -55,17 +56,27 @@ void io_bitmap_init(u8 *bitmap_a, u8 *bitmap_b, const struct hv_options *opt)
     }
 }
 
-/* Does this OUT end the machine (reset, power-off or sleep)? */
-static bool ends_the_machine(u16 port, u32 value, u32 size)
+/* Does this OUT end the machine (reset, power-off or sleep)? For a PM1
+ * control write with SLP_EN, *sleep_type gets its SLP_TYP (bits 12:10);
+ * otherwise -1. */
+static bool ends_the_machine(u16 port, u32 value, u32 size, int *sleep_type)
 {
+    *sleep_type = -1;
     for (u32 i = 0; i < ARRAY_LEN(hv->opt.pm1_control_ports); i++) {
         u16 pm1 = hv->opt.pm1_control_ports[i];
         if (!pm1)
             continue;
+        u32 reg; /* the 16-bit register as this write sets it */
         if (port == pm1 && size >= 2)
-            return (value & PM1_CNT_SLP_EN) != 0;
-        if (port == pm1 + 1)
-            return (value & (PM1_CNT_SLP_EN >> 8)) != 0;
+            reg = value;
+        else if (port == pm1 + 1)
+            reg = value << 8; /* a byte write to its high half */
+        else
+            continue;
+        if (!(reg & PM1_CNT_SLP_EN))
+            return false;
+        *sleep_type = (int)((reg >> PM1_CNT_SLP_TYP_SHIFT) & 7);
+        return true;
     }
     switch (port) {
     case PORT_RESET_CONTROL: return hv->opt.watch_reset_port && (value & 0x04) != 0; /* RST_CPU */
@@ -100,7 +111,14 @@ void handle_io_instruction(struct vcpu *v)
         v->regs->rax = rax;
     } else {
         u32 value = (u32)v->regs->rax & (size == 4 ? 0xFFFFFFFFu : (1u << (8 * size)) - 1);
-        if (ends_the_machine(port, value, size)) {
+        int sleep_type;
+        if (ends_the_machine(port, value, size, &sleep_type)) {
+            /* Any sleep type but S5's is a sleep state (S3, S4): the machine
+             * loses VMX state, and the firmware resumes the OS bare. */
+            if (sleep_type >= 0 && sleep_type != hv->opt.s5_sleep_type)
+                hv_log("cpu %u the guest puts the machine to sleep (SLP_TYP %d; S5 is %d): exitvisor does not "
+                       "survive suspend or hibernation; after resume the OS runs without it",
+                       v->index, sleep_type, hv->opt.s5_sleep_type);
             hv_log("cpu %u the guest resets or powers off the machine (OUT 0x%x to port 0x%x); exit table:",
                    v->index, value, port);
             print_exit_table(v);

@@ -154,3 +154,56 @@ TEST(acpi_pm1_control_ports)
     CHECK_EQ(acpi_find_pm1_control_ports(rsdp, ports), 0, "bad RSDP signature");
     CHECK(ports[0] == 0 && ports[1] == 0, "ports cleared");
 }
+
+/* A DSDT at fw + 640 whose AML is `aml`, named by the FADT's 32-bit DSDT
+ * field or (x_dsdt) its 64-bit X_DSDT. */
+static const uint8_t *firmware_tables_with_dsdt(const uint8_t *aml, size_t aml_len, int x_dsdt)
+{
+    const uint8_t *rsdp = firmware_tables(2, 0x604, 0, 276, 1, 0x604);
+    uint8_t *fadt = fw + 256, *dsdt = fw + 640;
+    memcpy(dsdt, "DSDT", 4);
+    put_le(dsdt + 4, 36 + aml_len, 4);
+    memcpy(dsdt + 36, aml, aml_len);
+    if (x_dsdt)
+        put_le(fadt + 140, (uint64_t)(uintptr_t)dsdt, 8);
+    else
+        put_le(fadt + 40, (uint64_t)(uintptr_t)dsdt, 4);
+    return rsdp;
+}
+
+TEST(acpi_s5_sleep_type_from_the_dsdt)
+{
+    /* Name (_S5_, Package (0x04) { 0x05, 0x05, Zero, Zero }) as iasl emits
+     * it for QEMU's piix4 (S5 = 5)... */
+    static const uint8_t qemu_piix4[] = { 0x10, 0x09, '\\', '_', 'S', 'B', '_', /* an unrelated scope first */
+                                          0x08, '_', 'S', '5', '_', 0x12, 0x0A, 0x04, 0x0A, 0x05, 0x0A, 0x05,
+                                          0x00, 0x00 };
+    CHECK_EQ(acpi_s5_sleep_type_in_aml(qemu_piix4, sizeof(qemu_piix4)), 5, "BytePrefix 5");
+    /* ...q35 (S5 = 0: ZeroOp), and a root-prefixed name with One. */
+    static const uint8_t q35[] = { 0x08, '_', 'S', '5', '_', 0x12, 0x06, 0x04, 0x00, 0x00, 0x00, 0x00 };
+    CHECK_EQ(acpi_s5_sleep_type_in_aml(q35, sizeof(q35)), 0, "ZeroOp");
+    static const uint8_t rooted_one[] = { 0x08, '\\', '_', 'S', '5', '_', 0x12, 0x06, 0x02, 0x01, 0x01 };
+    CHECK_EQ(acpi_s5_sleep_type_in_aml(rooted_one, sizeof(rooted_one)), 1, "\\_S5_ with OneOp");
+    /* A two-byte PkgLength (bits 7-6 = 01) is skipped whole. */
+    static const uint8_t long_pkg[] = { 0x08, '_', 'S', '5', '_', 0x12, 0x46, 0x00, 0x04, 0x0A, 0x07 };
+    CHECK_EQ(acpi_s5_sleep_type_in_aml(long_pkg, sizeof(long_pkg)), 7, "two-byte PkgLength");
+    /* Only _S3_ and _S4_, a name that is a method, an AML that ends early. */
+    static const uint8_t s3_only[] = { 0x08, '_', 'S', '3', '_', 0x12, 0x06, 0x04, 0x0A, 0x01 };
+    CHECK_EQ(acpi_s5_sleep_type_in_aml(s3_only, sizeof(s3_only)), -1, "no _S5_");
+    static const uint8_t method[] = { 0x14, 0x08, '_', 'S', '5', '_', 0x00, 0xA4, 0x00 };
+    CHECK_EQ(acpi_s5_sleep_type_in_aml(method, sizeof(method)), -1, "_S5_ not a package");
+    static const uint8_t cut[] = { 0x08, '_', 'S', '5', '_', 0x12, 0x06, 0x04, 0x0A };
+    CHECK_EQ(acpi_s5_sleep_type_in_aml(cut, sizeof(cut)), -1, "BytePrefix with its byte cut off");
+    CHECK_EQ(acpi_s5_sleep_type_in_aml(cut, 0), -1, "empty AML");
+
+    /* Through RSDP -> XSDT -> FADT -> DSDT. */
+    CHECK_EQ(acpi_find_s5_sleep_type(firmware_tables_with_dsdt(qemu_piix4, sizeof(qemu_piix4), 0)), 5,
+             "FADT.DSDT (32-bit)");
+    CHECK_EQ(acpi_find_s5_sleep_type(firmware_tables_with_dsdt(rooted_one, sizeof(rooted_one), 1)), 1,
+             "FADT.X_DSDT (64-bit)");
+    const uint8_t *rsdp = firmware_tables_with_dsdt(q35, sizeof(q35), 0);
+    memcpy(fw + 640, "SSDT", 4);
+    CHECK_EQ(acpi_find_s5_sleep_type(rsdp), -1, "the FADT points at no DSDT");
+    CHECK_EQ(acpi_find_s5_sleep_type(firmware_tables(2, 0x604, 0, 276, 1, 0x604)), -1, "FADT without a DSDT");
+    CHECK_EQ(acpi_find_s5_sleep_type(NULL), -1, "no RSDP (Bochs + OVMF)");
+}
