@@ -37,8 +37,9 @@ static size_t madt_size(const struct acpi_platform *p)
 
 size_t acpi_tables_size(const struct acpi_platform *p)
 {
-    /* RSDP padded to 48 so the XSDT stays 16-byte aligned. */
-    return 48 + 48 + madt_size(p);
+    /* RSDP padded to 48 so the XSDT stays 16-byte aligned; 64 for the XSDT
+     * and the guard word after it (acpi_build_tables). */
+    return 48 + 64 + madt_size(p);
 }
 
 static void sdt_header(uint8_t *t, const char *signature, uint32_t length, uint8_t revision)
@@ -60,7 +61,7 @@ long acpi_build_tables(const struct acpi_platform *p, uint8_t *buf, uint64_t buf
         return -1;
     for (size_t i = 0; i < acpi_tables_size(p); i++)
         buf[i] = 0;
-    uint8_t *rsdp = buf, *xsdt = buf + 48, *madt = buf + 96;
+    uint8_t *rsdp = buf, *xsdt = buf + 48, *madt = buf + 112;
 
     /* MADT: local APICs, one I/O APIC, ISA IRQ 0 -> GSI 2 (the PIT is wired
      * to I/O APIC input 2 on PC chipsets). */
@@ -91,8 +92,13 @@ long acpi_build_tables(const struct acpi_platform *p, uint8_t *buf, uint64_t buf
     madt[9] = acpi_checksum(madt, madt_len);
 
     sdt_header(xsdt, "XSDT", XSDT_SIZE, 1);
-    put(xsdt + SDT_HEADER_SIZE, buf_phys + 96, 8);
+    put(xsdt + SDT_HEADER_SIZE, buf_phys + 112, 8);
     xsdt[9] = acpi_checksum(xsdt, XSDT_SIZE);
+    /* GRUB 2.06 (grub_acpi_xsdt_find_table, run at start-up to find the
+     * FADT's PM timer) counts XSDT entries as (length - 36) / 4 and so reads
+     * as many 8-byte words past the table as it has entries: make the one
+     * after ours a table it can read (the MADT again; it is not an FADT). */
+    put(xsdt + XSDT_SIZE, buf_phys + 112, 8);
 
     put_text(rsdp, "RSD PTR ", 8);
     put_text(rsdp + 9, "EXITVR", 6);

@@ -46,6 +46,14 @@ TEST(acpi_tables_layout)
     CHECK_EQ(get(xsdt + 4, 4), 44, "XSDT length: header + one entry");
     CHECK(sums_to_zero(xsdt, 44), "XSDT checksum");
     uint64_t madt_phys = get(xsdt + 36, 8);
+    /* GRUB 2.06 reads (length - 36) / 4 = 2 eight-byte entries: the word
+     * after the XSDT must also name a table inside the buffer, and not an
+     * FADT (GRUB would take its PM timer from it). */
+    uint64_t guard = get(xsdt + 44, 8);
+    CHECK(guard > phys && guard + 36 <= phys + size, "the word after the XSDT names a table in the buffer");
+    CHECK(guard == madt_phys, "the MADT again");
+    CHECK(memcmp(buf + (guard - phys), "FACP", 4) != 0, "not an FADT");
+    CHECK(madt_phys >= xsdt_phys + 52, "the MADT does not overlap the guard word");
 
     const uint8_t *madt = buf + (madt_phys - phys);
     uint32_t len = (uint32_t)get(madt + 4, 4);
