@@ -14,7 +14,7 @@
 # missing ones) because apt skips what is already there and the list is short.
 set -euo pipefail
 
-PACKAGES="bochs bochsbios vgabios bochs-term ovmf qemu-system-x86 gnu-efi nasm mtools dosfstools python3 python3-matplotlib clang libclang-rt-14-dev gcc libc6-dev make"
+PACKAGES="bochs bochsbios vgabios bochs-term ovmf qemu-system-x86 gnu-efi nasm mtools dosfstools python3 python3-matplotlib clang libclang-rt-14-dev gcc libc6-dev make grub-efi-amd64-bin"
 
 # "kind:name:package": cmd = executable on PATH, file = path that must exist.
 # bochs-term provides the "term" display library our headless bochsrc uses; it is
@@ -43,6 +43,8 @@ file:/usr/lib/python3/dist-packages/matplotlib/__init__.py:python3-matplotlib
 cmd:clang:clang
 file:/usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a:libclang-rt-14-dev
 cmd:timeout:coreutils
+cmd:grub-mkstandalone:grub-common
+file:/usr/lib/grub/x86_64-efi/linux.mod:grub-efi-amd64-bin
 "
 
 # Prints "item (package)" for each missing item; prints nothing if all are present.

@@ -10,6 +10,9 @@
 #      linux-disk   (LINUX=1) tools/linux/run-linux.sh --disk-only: Debian's cloud
 #                   kernel and busybox (apt-get download, cached in build/linux/kernel),
 #                   the initramfs with guest/linux/exvprobe, copied to build/test/linux.img
+#      linux-grub-disk  (LINUX=1) the same with --via-grub: exitvisor starts a standalone
+#                   GRUB (grub-mkstandalone), which starts the same kernel; its disk
+#                   (build/linux/grub/disk.img) copied to build/test/linux-grub.img
 #   3. unit         make unit-test (host C tests in hv/tests, ASan+UBSan);
 #                   counts from its "unit: N passed, M failed" line
 #   4. python       python3 -m unittest discover -s tools/tests -p 'test_*.py' -v
@@ -37,6 +40,10 @@
 #                       brings up both CPUs, runs the probe and powers off
 #                       check_linux.py --expect-cpus 2 (about 3.5 minutes alone;
 #                       it starts right after the disks, before the host tests)
+#        linux-grub-2cpu  (LINUX=1) Bochs, 2 vCPUs: the same boot with GRUB between
+#                       exitvisor and Linux (run-linux.sh --via-grub); check_linux.py
+#                       --expect-cpus 2 --expect-grub (GRUB's line between exitvisor's
+#                       launch and the kernel); started early beside linux-2cpu
 #      counts from each checker's "N passed, M failed" line. Then
 #        cpu-models     check_cpu_models.py: the probe disk on every other Bochs CPU model
 #                       (11: VMX with and without unrestricted guest, no VMX at all),
@@ -156,13 +163,17 @@ guest_disk conform conform.efi --poweroff   # the exit conformance suite
 guest_disk conform-baseline conform.efi "--poweroff --baseline" virtualize=no
 guest_disk crash crash.efi ""               # the guest that triple-faults on purpose
 
-# Linux: tools/linux/run-linux.sh prepares the same disk make run-linux boots.
+# Linux: tools/linux/run-linux.sh prepares the same disk make run-linux boots,
+# then, with --via-grub, the disk where GRUB starts that kernel (its own ESP
+# and disk.img under build/linux/grub/, so the first stays as it is).
 linux_disk() {
     local t0 log=$LOGS/linux-disk.log
     t0=$(now_ns)
     disk_ok[linux]=0
+    disk_ok[linux-grub]=0
     if [ "$build_ok" -eq 0 ]; then
         record linux-disk 0 1 0.0 "skipped: the build failed"
+        record linux-grub-disk 0 1 0.0 "skipped: the build failed"
         return
     fi
     if BUILD="$BUILD" bash tools/linux/run-linux.sh --disk-only --engine bochs > "$log" 2>&1 &&
@@ -172,6 +183,17 @@ linux_disk() {
             "tools/linux/run-linux.sh --disk-only ($(cat "$BUILD/linux/kernel/kernel-version" 2>/dev/null))"
     else
         record linux-disk 0 1 "$(secs_since "$t0")" "preparing the Linux disk failed; last lines of $log:"
+        tail -n 40 "$log" | indent
+    fi
+    t0=$(now_ns)
+    log=$LOGS/linux-grub-disk.log
+    if BUILD="$BUILD" bash tools/linux/run-linux.sh --disk-only --via-grub --engine bochs > "$log" 2>&1 &&
+        cp --sparse=always -- "$BUILD/linux/grub/disk.img" "$OUT/linux-grub.img" >> "$log" 2>&1; then
+        disk_ok[linux-grub]=1
+        record linux-grub-disk 1 0 "$(secs_since "$t0")" \
+            "tools/linux/run-linux.sh --disk-only --via-grub ($(grub-mkstandalone --version 2>/dev/null))"
+    else
+        record linux-grub-disk 0 1 "$(secs_since "$t0")" "preparing the GRUB Linux disk failed; last lines of $log:"
         tail -n 40 "$log" | indent
     fi
 }
@@ -184,6 +206,8 @@ linux_disk() {
 #   kind crash:   build/test/crash.img,            checked by check_crash.py; it
 #                 resets the platform, so run.sh stops on the reset line
 #   kind linux:   build/test/linux.img,            checked by check_linux.py
+#   kind linux-grub: build/test/linux-grub.img (GRUB starts the kernel),
+#                 checked by check_linux.py --expect-grub
 #   kind conform-baseline: build/test/conform-baseline.img (virtualize=no),
 #                 checked by check_conform.py --baseline
 #   kind native-init: build/disk.img with init_sipi=native: Bochs 2.7 delivers
@@ -202,7 +226,8 @@ BOOTS=(
     "native-init-2cpu bochs 2 $BOCHS_TIMEOUT native-init"
     "triple-fault-2cpu bochs 2 $BOCHS_TIMEOUT crash"
 )
-[ "$LINUX" -eq 0 ] || BOOTS+=("linux-2cpu bochs 2 $BOCHS_TIMEOUT linux --expect-cpus 2")
+[ "$LINUX" -eq 0 ] || BOOTS+=("linux-2cpu bochs 2 $BOCHS_TIMEOUT linux --expect-cpus 2"
+                             "linux-grub-2cpu bochs 2 $BOCHS_TIMEOUT linux-grub --expect-cpus 2 --expect-grub")
 
 # One boot: copy the disk, run it, check it. Runs in a background subshell;
 # SIGTERM is passed on to run.sh, which kills its emulator.
@@ -220,6 +245,7 @@ boot_job() {
         crash) disk=$OUT/crash.img; checker=tools/tests/check_crash.py
                stop=(--stop-on 'resetting the platform') ;;
         linux) disk=$OUT/linux.img; checker=tools/tests/check_linux.py ;;
+        linux-grub) disk=$OUT/linux-grub.img; checker=tools/tests/check_linux.py ;;
     esac
     t0=$(now_ns)
     rm -rf -- "$dir"
@@ -262,16 +288,23 @@ on_signal() {
 }
 trap on_signal INT TERM HUP
 
-# The Linux boot takes longest (minutes): it starts now, before the host
-# tests, and is collected with the other boots below.
-early_linux=0
-if [ "$build_ok" -eq 1 ] && [ "$LINUX" -eq 1 ] && [ "${disk_ok[linux]:-0}" -eq 1 ]; then
-    t_int=$(now_ns)
-    echo "run_all: booting linux-2cpu now (Bochs timeout ${BOCHS_TIMEOUT} s); logs in $OUT/linux-2cpu/"
-    # shellcheck disable=SC2086  # word splitting of the boot line is intended
-    boot_job ${BOOTS[${#BOOTS[@]}-1]} &
-    job_pids+=($!)
-    early_linux=1
+# The Linux boots take longest (minutes): they start now, before the host
+# tests, and are collected with the other boots below.
+early_linux=0       # how many started here
+early_names=
+if [ "$build_ok" -eq 1 ] && [ "$LINUX" -eq 1 ]; then
+    for b in "${BOOTS[@]}"; do
+        read -r early_name _engine _cpus _timeout early_kind _args <<<"$b"
+        case $early_kind in linux|linux-grub) ;; *) continue ;; esac
+        [ "${disk_ok[$early_kind]:-0}" -eq 1 ] || continue
+        [ "$early_linux" -gt 0 ] || t_int=$(now_ns)
+        echo "run_all: booting $early_name now (Bochs timeout ${BOCHS_TIMEOUT} s); logs in $OUT/$early_name/"
+        # shellcheck disable=SC2086  # word splitting of the boot line is intended
+        boot_job $b &
+        job_pids+=($!)
+        early_linux=$((early_linux + 1))
+        early_names="$early_names${early_names:+ and }$early_name"
+    done
 fi
 
 # ---- 3: host unit tests --------------------------------------------------------
@@ -358,12 +391,12 @@ counted_step bad-input "tools/tests/check_bad_input.sh: make run/disk and run.sh
     env BUILD="$BUILD" bash tools/tests/check_bad_input.sh
 
 if [ "$build_ok" -eq 1 ]; then
-    [ "$early_linux" -eq 1 ] || t_int=$(now_ns)
-    echo "run_all: booting $(( ${#BOOTS[@]} - early_linux )) machines concurrently$( [ "$early_linux" -eq 0 ] || echo " (linux-2cpu is already running)") (Bochs timeout ${BOCHS_TIMEOUT} s, QEMU ${QEMU_TIMEOUT} s); logs in $OUT/<name>/"
+    [ "$early_linux" -gt 0 ] || t_int=$(now_ns)
+    echo "run_all: booting $(( ${#BOOTS[@]} - early_linux )) machines concurrently$( [ "$early_linux" -eq 0 ] || echo " ($early_names already running)") (Bochs timeout ${BOCHS_TIMEOUT} s, QEMU ${QEMU_TIMEOUT} s); logs in $OUT/<name>/"
     for b in "${BOOTS[@]}"; do
         read -r _name _engine _cpus _timeout kind _args <<<"$b"
         [ "$(disk_of "$kind")" = probe ] || [ "${disk_ok[$(disk_of "$kind")]}" -eq 1 ] || continue
-        [ "$kind" != linux ] || continue    # started early, above
+        case $kind in linux|linux-grub) continue ;; esac    # started early, above
         # shellcheck disable=SC2086  # word splitting of the boot line is intended
         boot_job $b &
         job_pids+=($!)

@@ -19,8 +19,21 @@ def sample():
     return exitlog.read_log_text(os.path.join(HERE, "samples", "linux_2vcpu_issue11.log"))
 
 
-def failed(text, status=ENDED, cpus=2):
-    return [name for name, ok, _ in check_linux.check(text, status, cpus) if not ok]
+def grub_sample():
+    # A real run of tools/linux/run-linux.sh --engine bochs --cpus 2 --via-grub:
+    # exitvisor starts GRUB (grub-mkstandalone, Debian's grub-efi-amd64-bin
+    # 2.06), which echoes its line and starts the same kernel and initramfs.
+    # GRUB ends its lines "\n\r": in the raw text each of its lines starts
+    # with the "\r" of the one before.
+    return exitlog.read_log_text(os.path.join(HERE, "samples", "linux_grub_2vcpu.log"))
+
+
+def grub_line_at(lines):
+    return next(k for k, line in enumerate(lines) if line.strip() == check_linux.GRUB_LINE)
+
+
+def failed(text, status=ENDED, cpus=2, expect_grub=False):
+    return [name for name, ok, _ in check_linux.check(text, status, cpus, expect_grub) if not ok]
 
 
 def without(text, pattern):
@@ -183,6 +196,76 @@ class CheckLinux(unittest.TestCase):
     def test_stopped_vcpu_fails(self):
         text = sample() + "exitvisor: cpu 1 STOPPED: EPT violation outside the local APIC page\n"
         self.assertEqual(failed(text), ["no-vcpu-stopped"])
+
+    def test_grub_boot_passes_with_expect_grub(self):
+        self.assertEqual(failed(grub_sample(), expect_grub=True), [])
+        names = [n for n, _, _ in check_linux.check(grub_sample(), ENDED, 2, True)]
+        self.assertEqual([n for n in names if n.startswith("grub-")], ["grub-ran", "grub-order", "grub-no-errors"])
+
+    def test_grub_boot_is_the_same_linux_boot(self):
+        # GRUB in between changes nothing Linux sees that the checks read:
+        # the MADT exitvisor installed reaches the kernel through GRUB.
+        text = grub_sample()
+        self.assertIn("exitvisor: next stage \\EFI\\grub\\grubx64.efi", text)
+        self.assertIn("exitvisor: the firmware has no ACPI tables: installed RSDP/XSDT/MADT with 2 CPUs", text)
+        self.assertIn("smp: Brought up 1 node, 2 CPUs", text)
+        self.assertIn("init: cpus processors=2 online=0-1", text)
+        self.assertIn("Command line: BOOT_IMAGE=/EFI/BOOT/vmlinuz.efi console=ttyS0,115200 ", text)
+
+    def test_grub_exits_need_the_allowance(self):
+        # GRUB's CPUID-serialized time reads are the guest's exits too: the
+        # plain budget fails on them, the GRUB allowance covers them.
+        self.assertEqual(failed(grub_sample()), ["guest-exits-within-budget"])
+        log = exitlog.parse_text(grub_sample())
+        ok, why = check_linux.boot_budget(log.lines, log.hv_tables[-1])
+        self.assertFalse(ok)
+        guest = int(re.search(r"(\d+) the guest's", why).group(1))
+        self.assertGreater(guest, 10 * 1000)
+        self.assertLessEqual(guest, check_linux.GUEST_EXIT_BUDGET + check_linux.GRUB_EXIT_ALLOWANCE)
+
+    def test_grub_line_missing_fails(self):
+        text = without(grub_sample(), r"^\r?grub: booting Linux under exitvisor")
+        self.assertNotIn(check_linux.GRUB_LINE, text)
+        self.assertEqual(failed(text, expect_grub=True), ["grub-ran", "grub-order"])
+
+    def test_boot_without_grub_fails_expect_grub(self):
+        self.assertEqual(failed(sample(), expect_grub=True), ["grub-ran", "grub-order"])
+
+    def test_grub_line_after_the_kernel_fails(self):
+        lines = grub_sample().split("\n")
+        moved = lines.pop(grub_line_at(lines))
+        lines.insert(next(k for k, line in enumerate(lines) if "Linux version" in line) + 1, moved)
+        self.assertEqual(failed("\n".join(lines), expect_grub=True), ["grub-order"])
+
+    def test_grub_line_before_exitvisor_started_it_fails(self):
+        lines = grub_sample().split("\n")
+        moved = lines.pop(grub_line_at(lines))
+        lines.insert(next(k for k, line in enumerate(lines) if "2 of 2 cpus launched" in line), moved)
+        self.assertEqual(failed("\n".join(lines), expect_grub=True), ["grub-order"])
+
+    def test_grub_line_twice_fails(self):
+        text = replace(grub_sample(), check_linux.GRUB_LINE, check_linux.GRUB_LINE + "\n\r" + check_linux.GRUB_LINE)
+        self.assertEqual(failed(text, expect_grub=True), ["grub-ran"])
+
+    def test_grub_errors_fail_but_no_video_mode(self):
+        # This machine has no graphics output protocol: GRUB says so, and
+        # that alone is no failure.
+        self.assertIn(check_linux.GRUB_NO_VIDEO, grub_sample())
+        text = replace(grub_sample(), check_linux.GRUB_NO_VIDEO,
+                       "error: file `/EFI/BOOT/initrd.img' not found.\n\r" + check_linux.GRUB_NO_VIDEO)
+        self.assertEqual(failed(text, expect_grub=True), ["grub-no-errors"])
+
+    def test_grub_faulting_on_the_tables_fails(self):
+        # A real boot where GRUB took a #GP at start-up: GRUB 2.06 reads twice
+        # as many XSDT entries as there are, and the word after exitvisor's
+        # one-entry XSDT was 4 zero bytes and the MADT's "APIC".
+        text = exitlog.read_log_text(os.path.join(HERE, "samples", "linux_grub_xsdt_gp.log"))
+        self.assertIn("X64 Exception Type - 0D(#GP - General Protection)", text)
+        self.assertIn("RDI - 4349504100000000", text)
+        bad = failed(text, status="timeout 600 bochs\n", expect_grub=True)
+        for name in ("grub-ran", "grub-order", "kernel-started", "linux-smp", "ended-by-guest"):
+            self.assertIn(name, bad)
+        self.assertNotIn("hv-launched-all", bad)
 
     def test_online_list(self):
         self.assertEqual(check_linux.online_list(1), "0")
