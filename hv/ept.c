@@ -1,6 +1,7 @@
 /*
- * EPT identity map (SDM Vol. 3C 29.3) of the first min(512 GiB, MAXPHYADDR)
- * of guest-physical space, read/write/execute. EPT replaces the MTRRs for
+ * EPT identity map (SDM Vol. 3C 29.3) of guest-physical space up to
+ * MAXPHYADDR (hv/identity_map.h: 256 TiB at most, 512 GiB without 1-GiB
+ * EPT pages), read/write/execute. EPT replaces the MTRRs for
  * guest accesses, so each page carries the memory type the MTRRs give it:
  * a 1-GiB or 2-MiB page where the MTRRs are uniform over it, else 4-KiB pages. The
  * guest's PAT still applies on top (ignore-PAT = 0), as on bare metal.
@@ -13,6 +14,8 @@
 #include "ept.h"
 #include "arch/msr.h"
 #include "arch/vmcs_fields.h"
+#include "identity_map.h"
+#include "host_tables.h"
 
 #define EPT_READ 0x1ull
 #define EPT_RWX 0x7ull
@@ -21,12 +24,10 @@
 
 void mtrr_read_state(struct mtrr_state *s)
 {
-    struct cpuid_regs r;
     u64 cap = rdmsr(MSR_IA32_MTRRCAP);
     u64 def = rdmsr(MSR_IA32_MTRR_DEF_TYPE);
 
-    cpuid_ex(0x80000008u, 0, &r);
-    s->address_mask = (1ull << (r.eax & 0xFF)) - 1;
+    s->address_mask = (1ull << cpu_phys_address_bits()) - 1;
     s->enabled = (def >> 11) & 1;
     s->fixed_enabled = ((def >> 10) & 1) && ((cap >> 8) & 1);
     s->default_type = (u8)(def & 0xFF);
@@ -68,33 +69,33 @@ static enum overlap hv_memory_overlap(const struct hv_state *h, u64 base, u64 si
 
 const char *ept_build_identity_map(struct hv_state *h, struct arena *a, const struct mtrr_state *mtrr)
 {
-    u64 top = mtrr->address_mask + 1;
-    u64 gigs = top >> 30;
-    if (gigs > 512 || gigs == 0)
-        gigs = 512;
-
+    u64 top = identity_map_top(cpu_phys_address_bits(), h->has_ept_1g);
     u64 *pml4 = arena_alloc_pages(a, 1);
-    u64 *pdpt = arena_alloc_pages(a, 1);
-    if (!pml4 || !pdpt)
+    if (!pml4)
         return "out of memory for EPT";
-    pml4[0] = (u64)(uintptr_t)pdpt | EPT_RWX;
-    for (u64 g = 0; g < gigs; g++) {
+    u64 *pdpt = NULL;
+    for (u64 g = 0; g < top >> 30; g++) {
+        if (g % 512 == 0) { /* a new PML4 entry every 512 GiB */
+            if (!(pdpt = arena_alloc_pages(a, 1)))
+                return "out of memory for EPT";
+            pml4[g / 512] = (u64)(uintptr_t)pdpt | EPT_RWX;
+        }
         u64 gbase = g << 30;
         u8 gtype;
         bool gholds_apic = h->apic_page >= gbase && h->apic_page < gbase + (1ull << 30);
         if (h->has_ept_1g && !gholds_apic && hv_memory_overlap(h, gbase, 1ull << 30) == OUTSIDE &&
             mtrr_range_uniform(mtrr, gbase, 1ull << 30, &gtype)) {
-            /* A whole GiB of one memory type: one 1-GiB page. Most of the
-             * 512 GiB is like this, which keeps building the map cheap. */
-            pdpt[g] = gbase | EPT_RWX | EPT_LARGE | ((u64)gtype << EPT_MEMTYPE_SHIFT);
+            /* A whole GiB of one memory type: one 1-GiB page. Nearly all
+             * of the space is like this, which keeps building the map cheap. */
+            pdpt[g % 512] = gbase | EPT_RWX | EPT_LARGE | ((u64)gtype << EPT_MEMTYPE_SHIFT);
             continue;
         }
         u64 *pd = arena_alloc_pages(a, 1);
         if (!pd)
             return "out of memory for EPT";
-        pdpt[g] = (u64)(uintptr_t)pd | EPT_RWX;
+        pdpt[g % 512] = (u64)(uintptr_t)pd | EPT_RWX;
         for (u64 m = 0; m < 512; m++) {
-            u64 base = (g << 30) | (m << 21);
+            u64 base = gbase | (m << 21);
             u8 type;
             bool holds_apic = h->apic_page >= base && h->apic_page < base + (1ull << 21);
             enum overlap hidden = hv_memory_overlap(h, base, 1ull << 21);
@@ -126,5 +127,6 @@ const char *ept_build_identity_map(struct hv_state *h, struct arena *a, const st
     }
     /* EPTP: write-back paging structures, 4-level walk (SDM 25.6.11). */
     h->ept_pointer = (u64)(uintptr_t)pml4 | (3ull << 3) | MEMTYPE_WB;
+    h->ept_top = top;
     return NULL;
 }

@@ -1,11 +1,17 @@
 #include "guest_mem.h"
 #include "page_walk.h"
 #include "vmcs.h"
+#include "vcpu.h"
 
 #define PAGE_OFFSET_MASK 0xFFFull
 
+/* Root mode reaches guest memory through its identity map
+ * (hv/host_tables.c): past its top a read would fault in root mode, so
+ * such an entry reads as not present and the walk fails instead. */
 static u64 read_pte(u64 pa)
 {
+    if (pa >= hv->host_map_top)
+        return 0;
     return *(const volatile u64 *)(uintptr_t)pa;
 }
 
@@ -24,6 +30,8 @@ bool guest_read_linear(u64 linear, u8 *buf, size_t n)
         size_t chunk = PAGE_SIZE - ((linear + done) & PAGE_OFFSET_MASK);
         if (chunk > n - done)
             chunk = n - done;
+        if (pa >= hv->host_map_top)
+            return false;
         for (size_t i = 0; i < chunk; i++)
             buf[done + i] = ((const volatile u8 *)(uintptr_t)pa)[i];
         done += chunk;

@@ -5,6 +5,7 @@
  */
 #include "host_tables.h"
 #include "arch/x86.h"
+#include "identity_map.h"
 
 /* Entry points of the exception stubs in host_isr.asm, one per vector 0-31. */
 extern const u64 host_isr_table[32];
@@ -53,32 +54,57 @@ static const char *build_idt(struct hv_state *h, struct arena *a)
     return NULL;
 }
 
-/* Identity map of the first 512 GiB: 1-GiB pages when the CPU has them,
- * else 2-MiB pages. Write-back everywhere; the MTRRs still make MMIO
- * uncacheable in root mode, and root mode touches no MMIO anyway. */
-static const char *build_page_tables(struct hv_state *h, struct arena *a)
+u32 cpu_phys_address_bits(void)
+{
+    struct cpuid_regs max, r = { 0 };
+    cpuid_ex(0x80000000u, 0, &max);
+    if (max.eax >= 0x80000008u)
+        cpuid_ex(0x80000008u, 0, &r);
+    return identity_map_phys_bits(max.eax, r.eax);
+}
+
+bool cpu_has_gig_pages(void)
 {
     struct cpuid_regs r;
     cpuid_ex(0x80000001u, 0, &r);
-    bool gig = (r.edx & CPUID80000001_EDX_PAGE1GB) != 0;
+    return (r.edx & CPUID80000001_EDX_PAGE1GB) != 0;
+}
+
+/* Identity map of all the CPU can address (hv/identity_map.h: up to 256
+ * TiB with 1-GiB pages, 512 GiB with 2-MiB pages), so that guest page
+ * tables and memory root mode reads are mapped wherever RAM is.
+ * Write-back everywhere; the MTRRs still make MMIO uncacheable in root
+ * mode, and root mode touches no MMIO but the local APIC's page. */
+static const char *build_page_tables(struct hv_state *h, struct arena *a)
+{
+    bool gig = cpu_has_gig_pages();
+    u64 top = identity_map_top(cpu_phys_address_bits(), gig);
     u64 *pml4 = arena_alloc_pages(a, 1);
-    u64 *pdpt = arena_alloc_pages(a, 1);
-    if (!pml4 || !pdpt)
+    if (!pml4)
         return "out of memory for the host page tables";
-    pml4[0] = (u64)(uintptr_t)pdpt | 0x3; /* present, writable */
-    for (u64 i = 0; i < 512; i++) {
-        if (gig) {
-            pdpt[i] = (i << 30) | 0x83; /* present, writable, 1-GiB page */
-            continue;
-        }
-        u64 *pd = arena_alloc_pages(a, 1);
-        if (!pd)
+    for (u32 e = 0; e < identity_map_pml4_entries(top); e++) {
+        u64 *pdpt = arena_alloc_pages(a, 1);
+        if (!pdpt)
             return "out of memory for the host page tables";
-        for (u64 j = 0; j < 512; j++)
-            pd[j] = (i << 30) | (j << 21) | 0x83; /* 2-MiB page */
-        pdpt[i] = (u64)(uintptr_t)pd | 0x3;
+        pml4[e] = (u64)(uintptr_t)pdpt | 0x3; /* present, writable */
+        for (u64 i = 0; i < 512; i++) {
+            u64 gbase = ((u64)e << 39) | (i << 30);
+            if (gbase >= top)
+                break;
+            if (gig) {
+                pdpt[i] = gbase | 0x83; /* present, writable, 1-GiB page */
+                continue;
+            }
+            u64 *pd = arena_alloc_pages(a, 1);
+            if (!pd)
+                return "out of memory for the host page tables";
+            for (u64 j = 0; j < 512; j++)
+                pd[j] = gbase | (j << 21) | 0x83; /* 2-MiB page */
+            pdpt[i] = (u64)(uintptr_t)pd | 0x3;
+        }
     }
     h->host_cr3 = (u64)(uintptr_t)pml4;
+    h->host_map_top = top;
     return NULL;
 }
 

@@ -5,6 +5,7 @@
 #include "vmx_support.h"
 #include "host_tables.h"
 #include "ept.h"
+#include "identity_map.h"
 #include "vmcs.h"
 #include "vmcs_setup.h"
 #include "vmx_errors.h"
@@ -23,12 +24,15 @@ int exit_dispatch_self_check(void);
 
 u64 hv_pages_needed(u32 nr_cpus)
 {
+    u32 bits = cpu_phys_address_bits();
     return PAGES(sizeof(struct hv_state)) + PAGES(sizeof(struct vcpu) * nr_cpus) +
            PAGES(sizeof(struct exit_stats)) + PAGES(sizeof(struct timeline)) + PAGES(sizeof(struct log_ring)) +
            1 /* MSR bitmap */ + 2 /* I/O bitmaps */ + 1 /* IDT */ +
-           2 + 512 /* host page tables, 2-MiB worst case */ +
-           2 + 512 + 256 /* EPT: PML4, PDPT, 512 PDs, and 4-KiB tables where MTRRs split a 2-MiB page */ +
-           (u64)VCPU_PAGES * nr_cpus;
+           /* host page tables: a directory per GiB without 1-GiB pages (then 512 GiB at most) */
+           identity_map_pages_needed(bits, 512, 0) +
+           /* EPT: directories where a GiB's memory types are split (every GiB without 1-GiB
+            * pages), and 4-KiB tables where the MTRRs split a 2-MiB page */
+           identity_map_pages_needed(bits, 512, 256) + (u64)VCPU_PAGES * nr_cpus;
 }
 
 static u64 tsc_hz_stated_by_cpuid(void)
@@ -103,6 +107,14 @@ const char *hv_prepare(struct arena *a, u32 nr_cpus, u64 image_base, u64 image_p
         if ((why = ept_build_identity_map(hv, a, &mtrr)))
             return why;
     }
+    /* Said only where the maps stop short of what the CPU can address. */
+    u32 bits = cpu_phys_address_bits();
+    u64 reach = hv->ept_top && hv->ept_top < hv->host_map_top ? hv->ept_top : hv->host_map_top;
+    if (reach < (1ull << bits))
+        hv_log("the identity maps reach the first %llu GiB of the %u-bit physical address space (%s): a guest access "
+               "above stops its vCPU with an EPT violation",
+               (unsigned long long)(reach >> 30), bits,
+               bits > IDENTITY_MAP_MAX_BITS ? "4-level paging" : "no 1-GiB pages");
     for (u32 i = 0; i < nr_cpus; i++) {
         struct vcpu *v = &hv->vcpus[i];
         v->index = i;
