@@ -12,7 +12,6 @@
  * can read or change it.
  */
 #include "ept.h"
-#include "arch/msr.h"
 #include "arch/vmcs_fields.h"
 #include "identity_map.h"
 #include "host_tables.h"
@@ -21,34 +20,6 @@
 #define EPT_RWX 0x7ull
 #define EPT_LARGE (1ull << 7)
 #define EPT_MEMTYPE_SHIFT 3
-
-void mtrr_read_state(struct mtrr_state *s)
-{
-    u64 cap = rdmsr(MSR_IA32_MTRRCAP);
-    u64 def = rdmsr(MSR_IA32_MTRR_DEF_TYPE);
-
-    s->address_mask = (1ull << cpu_phys_address_bits()) - 1;
-    s->enabled = (def >> 11) & 1;
-    s->fixed_enabled = ((def >> 10) & 1) && ((cap >> 8) & 1);
-    s->default_type = (u8)(def & 0xFF);
-    s->variable_count = (u32)(cap & 0xFF);
-    if (s->variable_count > MTRR_MAX_VARIABLE)
-        s->variable_count = MTRR_MAX_VARIABLE;
-    for (u32 i = 0; i < s->variable_count; i++) {
-        s->variable[i].base = rdmsr(MSR_IA32_MTRR_PHYSBASE0 + 2 * i);
-        s->variable[i].mask = rdmsr(MSR_IA32_MTRR_PHYSBASE0 + 2 * i + 1);
-    }
-    if (s->fixed_enabled) {
-        static const u32 fixed_msrs[11] = { MSR_IA32_MTRR_FIX64K_00000, MSR_IA32_MTRR_FIX16K_80000,
-                                            MSR_IA32_MTRR_FIX16K_A0000, 0x268, 0x269, 0x26A, 0x26B,
-                                            0x26C, 0x26D, 0x26E, 0x26F };
-        for (u32 m = 0; m < 11; m++) {
-            u64 v = rdmsr(fixed_msrs[m]);
-            for (u32 b = 0; b < 8; b++)
-                s->fixed[m * 8 + b] = (u8)(v >> (8 * b));
-        }
-    }
-}
 
 /* How [base, base + size) meets the hypervisor's own memory. */
 enum overlap { OUTSIDE, INSIDE, PARTLY };

@@ -4,8 +4,6 @@
 #include "vcpu.h"
 #include "arena.h"
 #include "mtrr.h"
-/* Read the MTRRs of this CPU into a snapshot. */
-void mtrr_read_state(struct mtrr_state *s);
 /* Build the identity map and set h->ept_pointer; NULL or why not. */
 const char *ept_build_identity_map(struct hv_state *h, struct arena *a, const struct mtrr_state *mtrr);
 #endif

@@ -70,37 +70,57 @@ bool cpu_has_gig_pages(void)
     return (r.edx & CPUID80000001_EDX_PAGE1GB) != 0;
 }
 
+#define PTE_PRESENT_WRITABLE 0x3ull
+#define PTE_LARGE (1ull << 7)
+#define PTE_UNCACHED (3ull << 3) /* PWT | PCD: PAT entry 3, UC in the power-up PAT */
+
 /* Identity map of all the CPU can address (hv/identity_map.h: up to 256
  * TiB with 1-GiB pages, 512 GiB with 2-MiB pages), so that guest page
- * tables and memory root mode reads are mapped wherever RAM is.
- * Write-back everywhere; the MTRRs still make MMIO uncacheable in root
- * mode, and root mode touches no MMIO but the local APIC's page. */
-static const char *build_page_tables(struct hv_state *h, struct arena *a)
+ * tables and memory root mode reads are mapped wherever RAM is. The page
+ * attributes say write-back and the MTRRs decide (SDM Vol. 3A 12.12.3,
+ * MTRR UC wins over PAT WB), but a large page must not span two MTRR types
+ * (12.11.9: undefined behaviour), so, as in the EPT, a GiB or 2 MiB whose
+ * types are not uniform is split, down to 4-KiB pages. The local APIC's
+ * page, the only MMIO root mode writes (IPIs, hv/ipi.c), gets a 4-KiB page
+ * of its own, uncached whatever the MTRRs say. */
+static const char *build_page_tables(struct hv_state *h, struct arena *a, const struct mtrr_state *mtrr)
 {
     bool gig = cpu_has_gig_pages();
     u64 top = identity_map_top(cpu_phys_address_bits(), gig);
-    u64 *pml4 = arena_alloc_pages(a, 1);
+    u64 apic = h->apic_page;
+    u64 *pml4 = arena_alloc_pages(a, 1), *pdpt = NULL;
     if (!pml4)
         return "out of memory for the host page tables";
-    for (u32 e = 0; e < identity_map_pml4_entries(top); e++) {
-        u64 *pdpt = arena_alloc_pages(a, 1);
-        if (!pdpt)
+    for (u64 g = 0; g < top >> 30; g++) {
+        if (g % 512 == 0) { /* a new PML4 entry every 512 GiB */
+            if (!(pdpt = arena_alloc_pages(a, 1)))
+                return "out of memory for the host page tables";
+            pml4[g / 512] = (u64)(uintptr_t)pdpt | PTE_PRESENT_WRITABLE;
+        }
+        u64 gbase = g << 30;
+        u8 type;
+        if (gig && !(apic >= gbase && apic < gbase + (1ull << 30)) && mtrr_range_uniform(mtrr, gbase, 1ull << 30, &type)) {
+            pdpt[g % 512] = gbase | PTE_PRESENT_WRITABLE | PTE_LARGE;
+            continue;
+        }
+        u64 *pd = arena_alloc_pages(a, 1);
+        if (!pd)
             return "out of memory for the host page tables";
-        pml4[e] = (u64)(uintptr_t)pdpt | 0x3; /* present, writable */
-        for (u64 i = 0; i < 512; i++) {
-            u64 gbase = ((u64)e << 39) | (i << 30);
-            if (gbase >= top)
-                break;
-            if (gig) {
-                pdpt[i] = gbase | 0x83; /* present, writable, 1-GiB page */
+        pdpt[g % 512] = (u64)(uintptr_t)pd | PTE_PRESENT_WRITABLE;
+        for (u64 m = 0; m < 512; m++) {
+            u64 base = gbase | (m << 21);
+            if (!(apic >= base && apic < base + (1ull << 21)) && mtrr_range_uniform(mtrr, base, 1ull << 21, &type)) {
+                pd[m] = base | PTE_PRESENT_WRITABLE | PTE_LARGE;
                 continue;
             }
-            u64 *pd = arena_alloc_pages(a, 1);
-            if (!pd)
+            u64 *pt = arena_alloc_pages(a, 1);
+            if (!pt)
                 return "out of memory for the host page tables";
-            for (u64 j = 0; j < 512; j++)
-                pd[j] = gbase | (j << 21) | 0x83; /* 2-MiB page */
-            pdpt[i] = (u64)(uintptr_t)pd | 0x3;
+            for (u64 p = 0; p < 512; p++) {
+                u64 pa = base | (p << 12);
+                pt[p] = pa | PTE_PRESENT_WRITABLE | (pa == apic ? PTE_UNCACHED : 0);
+            }
+            pd[m] = (u64)(uintptr_t)pt | PTE_PRESENT_WRITABLE;
         }
     }
     h->host_cr3 = (u64)(uintptr_t)pml4;
@@ -108,8 +128,8 @@ static const char *build_page_tables(struct hv_state *h, struct arena *a)
     return NULL;
 }
 
-const char *host_tables_build_shared(struct hv_state *h, struct arena *a)
+const char *host_tables_build_shared(struct hv_state *h, struct arena *a, const struct mtrr_state *mtrr)
 {
     const char *why = build_idt(h, a);
-    return why ? why : build_page_tables(h, a);
+    return why ? why : build_page_tables(h, a, mtrr);
 }

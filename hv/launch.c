@@ -5,6 +5,7 @@
 #include "vmx_support.h"
 #include "host_tables.h"
 #include "ept.h"
+#include "mtrr_read.h"
 #include "identity_map.h"
 #include "vmcs.h"
 #include "vmcs_setup.h"
@@ -28,8 +29,9 @@ u64 hv_pages_needed(u32 nr_cpus)
     return PAGES(sizeof(struct hv_state)) + PAGES(sizeof(struct vcpu) * nr_cpus) +
            PAGES(sizeof(struct exit_stats)) + PAGES(sizeof(struct timeline)) + PAGES(sizeof(struct log_ring)) +
            1 /* MSR bitmap */ + 2 /* I/O bitmaps */ + 1 /* IDT */ +
-           /* host page tables: a directory per GiB without 1-GiB pages (then 512 GiB at most) */
-           identity_map_pages_needed(bits, 512, 0) +
+           /* host page tables: a directory per GiB without 1-GiB pages (then 512 GiB at most)
+            * or where a GiB's memory types are split, 4-KiB tables where a 2 MiB's are */
+           identity_map_pages_needed(bits, 512, 256) +
            /* EPT: directories where a GiB's memory types are split (every GiB without 1-GiB
             * pages), and 4-KiB tables where the MTRRs split a 2-MiB page */
            identity_map_pages_needed(bits, 512, 256) + (u64)VCPU_PAGES * nr_cpus;
@@ -98,15 +100,15 @@ const char *hv_prepare(struct arena *a, u32 nr_cpus, u64 image_base, u64 image_p
                                       .timeline = hv->timeline, .vcpus = hv->leaf_vcpus, .log = hv->log_ring };
     exv_leaf_env_classify(&hv->leaf_env);
     msr_bitmap_init(hv->msr_bitmap, hv->opt.intercept_init_sipi);
-    if ((why = host_tables_build_shared(hv, a)))
+    /* Both identity maps take their memory types from the MTRRs and give
+     * the local APIC's page one of its own. */
+    struct mtrr_state mtrr = { 0 };
+    mtrr_read_state(&mtrr);
+    hv->apic_page = rdmsr(MSR_IA32_APIC_BASE) & mtrr.address_mask & ~0xFFFull;
+    if ((why = host_tables_build_shared(hv, a, &mtrr)))
         return why;
-    if (hv->proc2_ctls & PROC2_ENABLE_EPT) {
-        struct mtrr_state mtrr = { 0 };
-        mtrr_read_state(&mtrr);
-        hv->apic_page = rdmsr(MSR_IA32_APIC_BASE) & mtrr.address_mask & ~0xFFFull;
-        if ((why = ept_build_identity_map(hv, a, &mtrr)))
-            return why;
-    }
+    if ((hv->proc2_ctls & PROC2_ENABLE_EPT) && (why = ept_build_identity_map(hv, a, &mtrr)))
+        return why;
     /* Said only where the maps stop short of what the CPU can address. */
     u32 bits = cpu_phys_address_bits();
     u64 reach = hv->ept_top && hv->ept_top < hv->host_map_top ? hv->ept_top : hv->host_map_top;
