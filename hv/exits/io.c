@@ -115,7 +115,10 @@ void handle_io_instruction(struct vcpu *v)
         if (ends_the_machine(port, value, size, &sleep_type)) {
             /* Any sleep type but S5's is a sleep state (S3, S4): the machine
              * loses VMX state, and the firmware resumes the OS bare. */
-            if (sleep_type >= 0 && sleep_type != hv->opt.s5_sleep_type)
+            if (sleep_type >= 0 && hv->opt.s5_sleep_type < 0)
+                hv_log("cpu %u the guest sets SLP_EN with SLP_TYP %d; the DSDT's \\_S5_ could not be read, so this "
+                       "is power-off or a sleep state exitvisor does not survive", v->index, sleep_type);
+            else if (sleep_type >= 0 && sleep_type != hv->opt.s5_sleep_type)
                 hv_log("cpu %u the guest puts the machine to sleep (SLP_TYP %d; S5 is %d): exitvisor does not "
                        "survive suspend or hibernation; after resume the OS runs without it",
                        v->index, sleep_type, hv->opt.s5_sleep_type);
