@@ -148,8 +148,8 @@ static bool exit_is_own(struct vcpu *v, u32 owner)
  * the words that can ask for it, instead of a call on every exit. */
 static inline bool events_waiting(const struct vcpu *v)
 {
-    return (v->nmi_in_root | __atomic_load_n(&v->mailbox, __ATOMIC_ACQUIRE) | (u32)v->guest_nmi_pending |
-            (u32)v->waiting_for_sipi | v->mc_in_root) != 0;
+    return (v->root_events | __atomic_load_n(&v->mailbox, __ATOMIC_ACQUIRE) | (u32)v->guest_nmi_pending |
+            (u32)v->waiting_for_sipi) != 0;
 }
 
 /* Called from vmexit_entry (hv/vmx_entry.asm) on this CPU's host stack.

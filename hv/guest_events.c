@@ -81,7 +81,7 @@ static void deliver_root_machine_check(struct vcpu *v)
     if (v->waiting_for_sipi || activity == ACTIVITY_WAIT_FOR_SIPI || activity == ACTIVITY_SHUTDOWN ||
         (vmcs_read(VMCS_ENTRY_INTR_INFO) & INTR_INFO_VALID))
         return;
-    v->mc_in_root = 0;
+    __atomic_and_fetch(&v->root_events, ~ROOT_EVENT_MC, __ATOMIC_ACQ_REL);
     guest_inject_exception(VEC_MC, false, 0);
     hv_log("cpu %u: machine check in VMX root mode (MCG_STATUS 0x%llx) handed to the guest as #MC", v->index,
            (unsigned long long)v->mc_status);
@@ -89,11 +89,13 @@ static void deliver_root_machine_check(struct vcpu *v)
 
 void guest_events_before_entry(struct vcpu *v)
 {
-    if (v->mc_in_root)
+    u32 root = v->root_events;
+    if (root & ROOT_EVENT_MC)
         deliver_root_machine_check(v);
-    /* A plain load first: the exchange (a locked bus cycle on hardware) is
-     * needed only in the rare exit during which an NMI arrived. */
-    if (v->nmi_in_root && __atomic_exchange_n(&v->nmi_in_root, 0, __ATOMIC_ACQ_REL))
+    /* A plain load first: the atomic clear (a locked bus cycle on hardware)
+     * is needed only in the rare exit during which an NMI arrived. */
+    if ((root & ROOT_EVENT_NMI) &&
+        (__atomic_fetch_and(&v->root_events, ~ROOT_EVENT_NMI, __ATOMIC_ACQ_REL) & ROOT_EVENT_NMI))
         guest_nmi_arrived(v);
     if (hv->opt.intercept_init_sipi)
         ipi_process_mailbox(v);

@@ -34,7 +34,7 @@ void host_exception(struct host_exception_frame *f)
 
     if (f->vector == VEC_NMI) {
         if (v)
-            v->nmi_in_root = 1;
+            __atomic_or_fetch(&v->root_events, ROOT_EVENT_NMI, __ATOMIC_RELEASE);
         /* Interrupted in the last instructions before VMRESUME: go back and
          * look at this NMI (and the mailbox) before entering the guest. */
         if (f->rip >= (u64)(uintptr_t)vmentry_window_start && f->rip <= (u64)(uintptr_t)vmentry_window_end)
@@ -49,7 +49,7 @@ void host_exception(struct host_exception_frame *f)
             /* Logged when it is injected (hv/guest_events.c): the console
              * lock may be held by the code this interrupted. */
             v->mc_status = status;
-            v->mc_in_root = 1;
+            __atomic_or_fetch(&v->root_events, ROOT_EVENT_MC, __ATOMIC_RELEASE);
             return;
         }
         hv_log("cpu %u: machine check in VMX root mode, MCG_STATUS 0x%llx: %s", v ? v->index : 0,

@@ -38,10 +38,15 @@ struct __attribute__((packed)) host_tss {
 #define IST_DF 2
 #define IST_MC 3
 
+#define ROOT_EVENT_NMI 1u /* an NMI: the guest's, or a kick (hv/guest_events.c) */
+#define ROOT_EVENT_MC 2u  /* a machine check the guest gets (hv/machine_check.h) */
+
 struct vcpu {
-    /* An NMI arrived while in root mode. First member: hv/vmx_entry.asm
-     * reads it (offset 0) in the last instructions before VMRESUME. */
-    volatile u32 nmi_in_root;
+    /* What arrived while in root mode: ROOT_EVENT_NMI, ROOT_EVENT_MC. One
+     * word, so the exit path looks once for both. First member:
+     * hv/vmx_entry.asm tests its NMI bit (offset 0) in the last
+     * instructions before VMRESUME. */
+    volatile u32 root_events;
     u32 index;            /* EFI_MP_SERVICES processor number; counter shard */
     u32 apic_id;
     bool is_bsp;          /* IA32_APIC_BASE.BSP: an INIT here resets the platform */
@@ -55,8 +60,7 @@ struct vcpu {
     bool nmi_window_requested; /* NMI-window exiting is on for the pending NMI */
     u32 mailbox;              /* INIT/SIPI posted by other vCPUs (hv/ipi.c) */
     u32 kick_pending;         /* an NMI kick is on its way to this CPU */
-    volatile u32 mc_in_root;  /* a machine check hit root mode; the guest gets it (hv/machine_check.h) */
-    u64 mc_status;            /* its IA32_MCG_STATUS, for the log line */
+    u64 mc_status;            /* ROOT_EVENT_MC: its IA32_MCG_STATUS, for the log line */
     bool waiting_for_sipi;    /* init_sipi=intercept: INIT done, halted until a SIPI */
     bool launched;
     bool sipi_entry_pending; /* started by a SIPI at CS base sipi_cs_base */
@@ -127,7 +131,7 @@ struct hv_state {
  * through the GOT (-fpic): one load less on every exit. */
 extern struct hv_state *hv __attribute__((visibility("hidden")));
 
-_Static_assert(__builtin_offsetof(struct vcpu, nmi_in_root) == 0, "hv/vmx_entry.asm reads nmi_in_root at offset 0");
+_Static_assert(__builtin_offsetof(struct vcpu, root_events) == 0, "hv/vmx_entry.asm reads root_events at offset 0");
 
 /* Host GS base holds the current vcpu, so root-mode code (including the NMI
  * handler) finds its CPU without a lookup. */

@@ -47,9 +47,9 @@ vmexit_entry:
     mov rsi, [rsp + GPRS_SIZE]  ; struct vcpu *
     call vmexit_dispatch wrt ..plt
 vmentry_window_start:
-    mov rax, [rsp + GPRS_SIZE]  ; struct vcpu *: nmi_in_root is its first member
-    cmp dword [rax], 0
-    jne vmentry_recheck         ; an NMI arrived after the dispatcher's last look
+    mov rax, [rsp + GPRS_SIZE]  ; struct vcpu *: root_events is its first member
+    test dword [rax], 1         ; ROOT_EVENT_NMI (a waiting #MC is not rechecked: it may wait for an entry)
+    jnz vmentry_recheck         ; an NMI arrived after the dispatcher's last look
     mov rax, [rsp + 0 * 8]      ; the guest's GPRs, without moving RSP
     mov rcx, [rsp + 1 * 8]
     mov rdx, [rsp + 2 * 8]

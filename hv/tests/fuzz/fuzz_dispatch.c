@@ -228,7 +228,7 @@ static void one_exit(struct fin *f, jmp_buf *stop)
     fake.ipi_delivers = shape & 32;
     fake.nmi_was_kick = shape & 64;
     fake.msr_value = fin_u64(f);
-    v->nmi_in_root = fin_bool(f);
+    v->root_events = fin_bool(f) ? ROOT_EVENT_NMI : 0;
     v->guest_nmi_pending = fin_bool(f);
     /* Something posted by another vCPU, or a vCPU halted in its INIT state
      * (init_sipi=intercept only: nothing posts or halts otherwise). */
