@@ -7,6 +7,7 @@
 #include "ept.h"
 #include "mtrr_read.h"
 #include "identity_map.h"
+#include "apic_id.h"
 #include "vmcs.h"
 #include "vmcs_setup.h"
 #include "vmx_errors.h"
@@ -215,8 +216,12 @@ int hv_launch_cpu(u32 index, u64 guest_rip, u64 guest_rsp, u64 guest_rflags)
     struct cpuid_regs r;
     enum vmx_status st;
 
+    struct cpuid_regs l0, lb = { 0 };
+    cpuid_ex(0, 0, &l0);
     cpuid_ex(1, 0, &r);
-    v->apic_id = r.ebx >> 24;
+    if (l0.eax >= 0xB)
+        cpuid_ex(0xB, 0, &lb);
+    v->apic_id = apic_id_from_cpuid(l0.eax, r.ebx, lb.ebx, lb.edx);
     v->is_bsp = (rdmsr(MSR_IA32_APIC_BASE) & APIC_BASE_BSP) != 0;
     if (why) {
         hv_log("cpu %u apic %u not virtualized: %s", index, v->apic_id, why);
