@@ -78,14 +78,18 @@ void timeline_sample(struct timeline *tl, const struct exit_stats *s, u64 tsc)
     unlock(tl);
 }
 
-void timeline_sample_now(struct timeline *tl, const struct exit_stats *s, u64 tsc)
+void timeline_close(struct timeline *tl, const struct exit_stats *s, u64 tsc)
 {
     /* Bounded wait: the CPU printing at power-off must not hang on a vCPU
      * that stopped while sampling; then it prints what is there. */
     for (u32 spins = 0; spins < 1000000; spins++) {
         if (try_lock(tl)) {
-            if (tl->start_tsc)
+            if (tl->start_tsc) {
                 append(tl, s, tsc);
+                /* No boundary is ever reached again: timeline_due is false
+                 * for every later exit, on every vCPU. */
+                __atomic_store_n(&tl->next_sample_tsc, NEVER, __ATOMIC_RELEASE);
+            }
             unlock(tl);
             return;
         }

@@ -64,9 +64,13 @@ static inline bool timeline_due(const struct timeline *tl, u64 tsc)
 
 /* Take the sample that is due (if another vCPU is not already taking it). */
 void timeline_sample(struct timeline *tl, const struct exit_stats *s, u64 tsc);
-/* A last sample at `tsc` whether or not one is due (before printing the
- * timeline at power-off, so it ends at the totals). */
-void timeline_sample_now(struct timeline *tl, const struct exit_stats *s, u64 tsc);
+/* A last sample at `tsc` whether or not one is due, and no sample after it
+ * (before printing the timeline at power-off or reset, so it ends at the
+ * totals): the other vCPUs keep exiting while its 500 lines go out, and a
+ * sample they took then compacted the ring under the printer (a 2-vCPU
+ * Linux run printed samples 256-258 from after the power-off write next to
+ * 259 from before it). */
+void timeline_close(struct timeline *tl, const struct exit_stats *s, u64 tsc);
 
 /* Reader side (any CPU): sample i (< nr_samples) or NULL. */
 const struct timeline_sample *timeline_get(const struct timeline *tl, u32 i);

@@ -23,10 +23,10 @@ void print_exit_table(struct vcpu *v)
 }
 
 /* At power-off and reset, after the table: a last sample first, so the
- * timeline ends at the totals just printed. */
+ * timeline ends at the totals just printed, and none after it. */
 void print_timeline(struct vcpu *v)
 {
-    timeline_sample_now(hv->timeline, hv->stats, rdtsc());
+    timeline_close(hv->timeline, hv->stats, rdtsc());
     timeline_report(hv->timeline, rdtsc(), log_line, &v->index);
 }
 

@@ -99,23 +99,29 @@ TEST(timeline_compacts_instead_of_wrapping)
     CHECK(tsc - T0 - tl.sample[tl.nr_samples - 1].t <= tl.interval, "the last sample is within an interval of now");
 }
 
-TEST(timeline_sample_now_closes_at_totals)
+TEST(timeline_close_ends_at_totals)
 {
     exit_stats_reset(&st, 2);
     timeline_reset(&tl, 0);
-    timeline_sample_now(&tl, &st, T0);
+    timeline_close(&tl, &st, T0);
     CHECK_EQ(tl.nr_samples, 0, "nothing to close before launch");
     timeline_start(&tl, T0);
     exit_at(0, 10, T0 + 1);
     exit_at(1, 10, T0 + 2);
     exit_at(1, 31, T0 + 3);
-    timeline_sample_now(&tl, &st, T0 + 50);
+    timeline_close(&tl, &st, T0 + 50);
     CHECK_EQ(tl.nr_samples, 2, "a final sample although none was due");
     CHECK(tl.sample[1].count[10] == exit_stats_reason_count(&st, 10) &&
               tl.sample[1].count[31] == exit_stats_reason_count(&st, 31),
           "the final sample equals the totals");
+    /* Closed: the other vCPU goes on exiting past many intervals while the
+     * timeline is printed, and the ring does not move under the printer. */
+    for (u64 k = 1; k <= 3 * TIMELINE_CAPACITY; k++)
+        exit_at(1, 48, T0 + 50 + k * tl.interval);
+    CHECK_EQ(tl.nr_samples, 2, "no sample after the close");
+    CHECK(!timeline_due(&tl, ~0ull - 1), "no boundary is due again");
     tl.busy = 1; /* a vCPU stopped while sampling: a bounded wait, no hang */
-    timeline_sample_now(&tl, &st, T0 + 60);
+    timeline_close(&tl, &st, T0 + 60);
     CHECK_EQ(tl.nr_samples, 2, "busy ring: nothing added, returned");
     tl.busy = 0;
 }
@@ -217,7 +223,7 @@ TEST(timeline_leaves)
     exit_stats_add_own(&st, 1, 10);
     exit_at(1, 77, 0x500000000ull + 0x300000000ull); /* t past 2^32, reason 77 in the third word */
     st.shard[0].count[33] = 0x100000005ull;           /* a count past 2^32 */
-    timeline_sample_now(&tl, &st, 0x500000000ull + 0x300000001ull);
+    timeline_close(&tl, &st, 0x500000000ull + 0x300000001ull);
 
     struct cpuid_regs r = ask(EXV_LEAF_TIMELINE, 0);
     CHECK(REGS(r, 1, 3, TIMELINE_CAPACITY, 0), "header: version, 3 samples, capacity, generation 0 (got %#x %#x %#x %#x)",
@@ -317,7 +323,7 @@ TEST(timeline_report_text)
     for (u32 r = 0; r < EXIT_REASON_COUNT; r++)
         st.shard[0].count[r] += 1000000 + r;
     st.shard[0].own_count = 3;
-    timeline_sample_now(&tl, &st, 1000 + 77);
+    timeline_close(&tl, &st, 1000 + 77);
     nr_lines = 0;
     timeline_report(&tl, 2000, collect, NULL);
     CHECK_STREQ(text[0], "timeline v1 samples=2 capacity=512 interval=262144 compactions=0 start_tsc=1000 now=1000 tsc_hz=200000000",
