@@ -158,7 +158,7 @@ test: deps
 	BUILD=$(BUILD) LINUX=$(LINUX) bash tools/tests/run_all.sh
 
 bench: deps
-	bash tools/bench/run.sh
+	BUILD=$(BUILD) bash tools/bench/run.sh
 
 # ---- report: any run's exit table, summary and boot timeline as text, CSV, JSON and charts ----
 # LOG= a serial log or a run directory holding serial.log (default: the last make run;

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # make bench: benchmarks, never part of pass/fail. Each prints a table and
-# writes JSON under build/bench/ with the machine and commit, so two runs
+# writes JSON under $BUILD/bench/ (default build/bench/) with the machine and commit, so two runs
 # can be compared (tools/bench/compare.py A.json B.json).
 #
 #  1. counter schemes on the host (pthreads): tools/bench/counters.c
@@ -18,10 +18,12 @@
 #   BENCH_JOBS     concurrent emulator runs (default: number of cores)
 #   BENCH_TIMEOUT  seconds per boot (default 900)
 #   BENCH_SKIP_HOST=1   skip part 1 (the host counter benchmark)
+#   BUILD          build directory, as for make (default build)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 here=tools/bench
-out=build/bench
+build=${BUILD:-build}
+out=$build/bench
 mkdir -p "$out"
 commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
 if [ -n "$(git status --porcelain 2>/dev/null)" ]; then
@@ -60,19 +62,19 @@ host_vmx()   { grep -qw vmx /proc/cpuinfo; }
 
 echo
 echo "== building exitvisor and the guest bench"
-make --no-print-directory all build/bench.efi
+make --no-print-directory BUILD="$build" all "$build/bench.efi"
 
-# Staging trees (ours, under build/bench/) and one template image each.
+# Staging trees (ours, under $out/) and one template image each.
 stage=$out/stage
 rm -rf "$stage"
 mkdir -p "$stage/hv/EFI/BOOT" "$stage/hv/EFI/exitvisor" "$stage/native/EFI/BOOT" "$out/disks"
-cp build/exitvisor.efi "$stage/hv/EFI/BOOT/BOOTX64.EFI"
-cp build/bench.efi "$stage/hv/EFI/exitvisor/bench.efi"
+cp "$build/exitvisor.efi" "$stage/hv/EFI/BOOT/BOOTX64.EFI"
+cp "$build/bench.efi" "$stage/hv/EFI/exitvisor/bench.efi"
 printf '%s\n' '# written by tools/bench/run.sh' 'next=\EFI\exitvisor\bench.efi' 'options=--poweroff' \
     > "$stage/hv/EFI/exitvisor/exitvisor.cfg"
 # No hypervisor: the firmware starts BOOTX64.EFI with empty load options, so
 # the bench takes --poweroff from \bench.options (read after its marker).
-cp build/bench.efi "$stage/native/EFI/BOOT/BOOTX64.EFI"
+cp "$build/bench.efi" "$stage/native/EFI/BOOT/BOOTX64.EFI"
 echo '--poweroff' > "$stage/native/bench.options"
 bash tools/mkdisk.sh "$out/disks/hv.img" "$stage/hv"
 bash tools/mkdisk.sh "$out/disks/native.img" "$stage/native"
