@@ -14,7 +14,6 @@
 #include "ept.h"
 #include "arch/vmcs_fields.h"
 #include "identity_map.h"
-#include "host_tables.h"
 
 #define EPT_READ 0x1ull
 #define EPT_RWX 0x7ull
@@ -40,7 +39,7 @@ static enum overlap hv_memory_overlap(const struct hv_state *h, u64 base, u64 si
 
 const char *ept_build_identity_map(struct hv_state *h, struct arena *a, const struct mtrr_state *mtrr)
 {
-    u64 top = identity_map_top(cpu_phys_address_bits(), h->has_ept_1g);
+    u64 top = identity_map_top(h->phys_bits, h->has_ept_1g);
     u64 *pml4 = arena_alloc_pages(a, 1);
     if (!pml4)
         return "out of memory for EPT";
@@ -53,7 +52,7 @@ const char *ept_build_identity_map(struct hv_state *h, struct arena *a, const st
         }
         u64 gbase = g << 30;
         u8 gtype;
-        bool gholds_apic = h->apic_page >= gbase && h->apic_page < gbase + (1ull << 30);
+        bool gholds_apic = identity_map_page_holds(gbase, 1ull << 30, h->apic_page);
         if (h->has_ept_1g && !gholds_apic && hv_memory_overlap(h, gbase, 1ull << 30) == OUTSIDE &&
             mtrr_range_uniform(mtrr, gbase, 1ull << 30, &gtype)) {
             /* A whole GiB of one memory type: one 1-GiB page. Nearly all
@@ -68,7 +67,7 @@ const char *ept_build_identity_map(struct hv_state *h, struct arena *a, const st
         for (u64 m = 0; m < 512; m++) {
             u64 base = gbase | (m << 21);
             u8 type;
-            bool holds_apic = h->apic_page >= base && h->apic_page < base + (1ull << 21);
+            bool holds_apic = identity_map_page_holds(base, 1ull << 21, h->apic_page);
             enum overlap hidden = hv_memory_overlap(h, base, 1ull << 21);
             if (hidden == INSIDE) {
                 pd[m] = 0; /* the hypervisor's own memory: not present for any guest */

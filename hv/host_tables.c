@@ -86,7 +86,7 @@ bool cpu_has_gig_pages(void)
 static const char *build_page_tables(struct hv_state *h, struct arena *a, const struct mtrr_state *mtrr)
 {
     bool gig = cpu_has_gig_pages();
-    u64 top = identity_map_top(cpu_phys_address_bits(), gig);
+    u64 top = identity_map_top(h->phys_bits, gig);
     u64 apic = h->apic_page;
     u64 *pml4 = arena_alloc_pages(a, 1), *pdpt = NULL;
     if (!pml4)
@@ -99,7 +99,7 @@ static const char *build_page_tables(struct hv_state *h, struct arena *a, const 
         }
         u64 gbase = g << 30;
         u8 type;
-        if (gig && !(apic >= gbase && apic < gbase + (1ull << 30)) && mtrr_range_uniform(mtrr, gbase, 1ull << 30, &type)) {
+        if (gig && !identity_map_page_holds(gbase, 1ull << 30, apic) && mtrr_range_uniform(mtrr, gbase, 1ull << 30, &type)) {
             pdpt[g % 512] = gbase | PTE_PRESENT_WRITABLE | PTE_LARGE;
             continue;
         }
@@ -109,7 +109,7 @@ static const char *build_page_tables(struct hv_state *h, struct arena *a, const 
         pdpt[g % 512] = (u64)(uintptr_t)pd | PTE_PRESENT_WRITABLE;
         for (u64 m = 0; m < 512; m++) {
             u64 base = gbase | (m << 21);
-            if (!(apic >= base && apic < base + (1ull << 21)) && mtrr_range_uniform(mtrr, base, 1ull << 21, &type)) {
+            if (!identity_map_page_holds(base, 1ull << 21, apic) && mtrr_range_uniform(mtrr, base, 1ull << 21, &type)) {
                 pd[m] = base | PTE_PRESENT_WRITABLE | PTE_LARGE;
                 continue;
             }

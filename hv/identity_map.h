@@ -19,6 +19,13 @@
 #define IDENTITY_MAP_SMALL_TOP (512ull << 30) /* without 1-GiB pages */
 #define IDENTITY_MAP_PML4_SPAN (512ull << 30) /* one PML4 entry, one PDPT page */
 
+/* Does the page [base, base + size) hold addr? (The local APIC's page gets
+ * a 4-KiB page of its own in both maps.) */
+static inline bool identity_map_page_holds(u64 base, u64 size, u64 addr)
+{
+    return addr >= base && addr - base < size;
+}
+
 /* MAXPHYADDR from CPUID.80000008H:EAX[7:0], given the highest extended
  * leaf: 36 where the leaf is missing (SDM Vol. 3A 4.1.4), and a value
  * outside 32..52 is not believed (taken as 36). */

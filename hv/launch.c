@@ -103,15 +103,16 @@ const char *hv_prepare(struct arena *a, u32 nr_cpus, u64 image_base, u64 image_p
     msr_bitmap_init(hv->msr_bitmap, hv->opt.intercept_init_sipi);
     /* Both identity maps take their memory types from the MTRRs and give
      * the local APIC's page one of its own. */
+    hv->phys_bits = cpu_phys_address_bits();
     struct mtrr_state mtrr = { 0 };
-    mtrr_read_state(&mtrr);
+    mtrr_read_state(&mtrr, hv->phys_bits);
     hv->apic_page = rdmsr(MSR_IA32_APIC_BASE) & mtrr.address_mask & ~0xFFFull;
     if ((why = host_tables_build_shared(hv, a, &mtrr)))
         return why;
     if ((hv->proc2_ctls & PROC2_ENABLE_EPT) && (why = ept_build_identity_map(hv, a, &mtrr)))
         return why;
     /* Said only where the maps stop short of what the CPU can address. */
-    u32 bits = cpu_phys_address_bits();
+    u32 bits = hv->phys_bits;
     u64 reach = hv->ept_top && hv->ept_top < hv->host_map_top ? hv->ept_top : hv->host_map_top;
     if (reach < (1ull << bits))
         hv_log("the identity maps reach the first %llu GiB of the %u-bit physical address space (%s): a guest access "

@@ -1,16 +1,15 @@
 /* The MTRR snapshot (hv/mtrr.h) both identity maps take their memory
  * types from: the EPT (hv/ept.c) and the host page tables (hv/host_tables.c). */
 #include "mtrr_read.h"
-#include "host_tables.h"
 #include "arch/msr.h"
 #include "arch/x86.h"
 
-void mtrr_read_state(struct mtrr_state *s)
+void mtrr_read_state(struct mtrr_state *s, u32 phys_bits)
 {
     u64 cap = rdmsr(MSR_IA32_MTRRCAP);
     u64 def = rdmsr(MSR_IA32_MTRR_DEF_TYPE);
 
-    s->address_mask = (1ull << cpu_phys_address_bits()) - 1;
+    s->address_mask = (1ull << phys_bits) - 1;
     s->enabled = (def >> 11) & 1;
     s->fixed_enabled = ((def >> 10) & 1) && ((cap >> 8) & 1);
     s->default_type = (u8)(def & 0xFF);

@@ -117,6 +117,7 @@ struct hv_state {
     /* Shared host structures. */
     u64 host_cr0, host_cr3, host_cr4; /* hv/vmx_caps.h: built, not copied from the firmware */
     u64 ept_pointer;
+    u32 phys_bits;             /* MAXPHYADDR, read once: both maps and the MTRR masks use it */
     u64 host_map_top, ept_top; /* first byte past the identity maps (hv/identity_map.h) */
     u64 apic_page;                /* xAPIC MMIO page (write-protected in EPT with init_sipi=intercept) */
     struct hv_memory_range memory[3]; /* code, data, counters: hidden from guests by EPT */

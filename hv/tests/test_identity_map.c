@@ -32,3 +32,12 @@ TEST(identity_map_reach_follows_maxphyaddr)
     CHECK_EQ(identity_map_pages_needed(46, 512, 256), 1 + 128 + 512 + 256, "46 bits with EPT's split budget");
     CHECK_EQ(identity_map_pages_needed(52, 0, 0), 1 + 512, "52 bits: 512 PDPTs at most");
 }
+
+TEST(identity_map_page_holds_the_apic)
+{
+    CHECK(identity_map_page_holds(3 * GIB, GIB, 0xFEE00000ull), "GiB 3 holds the xAPIC page");
+    CHECK(!identity_map_page_holds(4 * GIB, GIB, 0xFEE00000ull), "GiB 4 does not");
+    CHECK(identity_map_page_holds(0xFEE00000ull, 1ull << 21, 0xFEE00000ull), "its 2 MiB, first byte");
+    CHECK(!identity_map_page_holds(0xFEA00000ull, 1ull << 21, 0xFEE00000ull), "the 2 MiB below: its end is excluded");
+    CHECK(!identity_map_page_holds((1ull << 48) - GIB, GIB, 0), "no wrap at the top of the space");
+}
