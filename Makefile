@@ -47,7 +47,7 @@ CRASH_OBJ := $(BUILD)/obj/guest/crash.o
 # Host-testable logic, compiled natively for the unit tests.
 HOST_SRC := hv/page_walk.c hv/exit_stats.c hv/leaves.c hv/exit_names.c hv/exit_possible.c hv/fmt.c hv/insn_decode.c boot/acpi_tables.c \
 	hv/stats_report.c hv/timeline.c hv/log_ring.c \
-	hv/mtrr.c hv/identity_map.c hv/apic_id.c hv/machine_check.c hv/vmx_errors.c boot/next_stage.c hv/vmx_caps.c hv/tests/data/vmx_caps_models.c
+	hv/mtrr.c hv/ept_edit.c hv/arena.c hv/microcode.c hv/identity_map.c hv/apic_id.c hv/machine_check.c hv/vmx_errors.c boot/next_stage.c hv/vmx_caps.c hv/tests/data/vmx_caps_models.c
 HOST_TESTS := $(wildcard hv/tests/*.c)
 HOST_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -fsanitize=address,undefined -pthread -I.
 

@@ -444,6 +444,7 @@ static UINT32 wait_nmis(UINT32 want)
 
 static UINT32 op_vmxon(UINT32 i);
 static UINT32 op_wrmsr_vmx_basic(UINT32 i);
+static void microcode_visible_check(void);
 
 static void guest_visible_checks(UINT64 apic_base)
 {
@@ -463,6 +464,7 @@ static void guest_visible_checks(UINT64 apic_base)
         if (rf_clear)
             why(L"%u of them arrived with RFLAGS.RF clear in the pushed image", rf_clear);
         verdict("guest-faults-rf", L"ud=%u gp=%u rf-clear=%u", ud, gp, rf_clear);
+        microcode_visible_check();
     }
 
     /* NMIs. */
@@ -891,6 +893,82 @@ static UINT32 op_rdmsr_passthrough(UINT32 i)
     return try_rdmsr(MSR_IA32_APIC_BASE) != apic_base_value;
 }
 
+/* ---- MTRRs and the microcode trigger: writes exitvisor acts on ---- */
+static UINT64 mtrr_def_value;
+static UINT32 mtrr_free_range;   /* a variable range the firmware left unused */
+static UINT64 mtrr_phys_mask;    /* bits MAXPHYADDR-1:12 */
+static UINT8 mtrr_test_page[4096] __attribute__((aligned(4096)));
+
+/* IA32_MTRR_DEF_TYPE written back with its own value: with EPT exitvisor
+ * sees every MTRR write (EXV_WATCH_MTRR), reads the MTRRs back, finds
+ * nothing changed and only flushes this CPU's EPT translations. */
+static UINT32 op_wrmsr_mtrr_def_type(UINT32 i)
+{
+    (void)i;
+    try_wrmsr(MSR_IA32_MTRR_DEF_TYPE, mtrr_def_value);
+    return try_rdmsr(MSR_IA32_MTRR_DEF_TYPE) != mtrr_def_value;
+}
+
+/* One 4-KiB page of this suite's own made write-combining through an
+ * unused variable range, then the range cleared again: four writes. The
+ * mask write that validates the range and the one that clears it each
+ * change what the MTRRs say, so exitvisor retypes its EPT (the serial log
+ * says so, tools/tests/check_conform.py reads it). */
+static UINT32 op_mtrr_variable_wc(UINT32 i)
+{
+    UINT32 base_msr = MSR_IA32_MTRR_PHYSBASE0 + 2 * mtrr_free_range, mask_msr = base_msr + 1;
+    UINT64 base = (UINT64)(UINTN)mtrr_test_page | 1 /* WC */, mask = (~0xFFFull & mtrr_phys_mask) | (1ull << 11);
+    UINT32 bad = 0;
+    (void)i;
+    try_wrmsr(base_msr, base);
+    try_wrmsr(mask_msr, mask);
+    bad |= try_rdmsr(base_msr) != base || try_rdmsr(mask_msr) != mask;
+    try_wrmsr(mask_msr, 0);
+    try_wrmsr(base_msr, 0);
+    bad |= try_rdmsr(base_msr) != 0 || try_rdmsr(mask_msr) != 0;
+    return bad;
+}
+
+/* A microcode update of the SDM's format (header version 1, data size 0:
+ * 2048 bytes) that no CPU takes: its processor signature is 0. Written to
+ * IA32_BIOS_UPDT_TRIG by the address of its data (header + 48), as a
+ * loader does. */
+static UINT32 microcode_fake[512] __attribute__((aligned(4096))) = {
+    1, 0x45584954 /* revision "TIXE" */, 0x12042026, 0, 0, 1, 0, 0, 0, 0, 0, 0,
+};
+
+static UINT32 op_wrmsr_microcode(UINT32 i)
+{
+    (void)i;
+    try_wrmsr(MSR_IA32_BIOS_UPDT_TRIG, (UINT64)(UINTN)microcode_fake + 48);
+    return 0;
+}
+
+/* What the guest sees of a microcode load, with or without exitvisor:
+ * no fault, and the revision IA32_BIOS_SIGN_ID reports (read the SDM's
+ * way: write 0, CPUID.1, read) before and after. */
+static UINT32 microcode_revision(void)
+{
+    try_wrmsr(MSR_IA32_BIOS_SIGN_ID, 0);
+    (void)cpuid(1, 0);
+    return (UINT32)(try_rdmsr(MSR_IA32_BIOS_SIGN_ID) >> 32);
+}
+
+static void microcode_visible_check(void)
+{
+    UINT64 flags = irq_save();
+    UINT32 ud0 = conform_ud_count, gp0 = conform_gp_count;
+    UINT32 before = microcode_revision();
+    op_wrmsr_microcode(0);
+    UINT32 after = microcode_revision();
+    UINT32 faults = (conform_ud_count - ud0) + (conform_gp_count - gp0);
+    irq_restore(flags);
+    Print(L"conform: OBSERVE microcode faults=%u revision-before=0x%x revision-after=0x%x\n", faults, before, after);
+    if (after != before)
+        why(L"an update with processor signature 0 changed the revision from 0x%x to 0x%x", before, after);
+    verdict("microcode-load", L"faults=%u revision=0x%x", faults, after);
+}
+
 /* EFER with a reserved bit: #GP as on hardware, whether the hypervisor
  * passes the write through (no exit) or emulates it (a WRMSR exit). EFER
  * must be unchanged. If a broken CPU or hypervisor took the write, put the
@@ -955,6 +1033,47 @@ static UINT32 op_apic_tpr_store(UINT32 i)
     (void)i;
     __asm__ volatile(TRY_BEGIN "movl %0, (%1)" TRY_END : : "r"(tpr_value), "r"(apic_tpr) : "r11", "memory");
     return *apic_tpr != tpr_value;
+}
+
+/* Moving the xAPIC (IA32_APIC_BASE) with init_sipi=intercept: the write
+ * protection follows the page (hv/guest_apic_base.c). The new base is a
+ * page of the PCI hole no device claims in Bochs, 2 MiB away from the
+ * usual 0xFEE00000, so exitvisor splits a large EPT page for it. */
+#define APIC_MOVED_BASE 0xFEA00000ull
+
+/* A store to the page the xAPIC has left: ordinary (unclaimed) memory now,
+ * writable in EPT again: no exit. */
+static UINT32 op_store_former_apic_page(UINT32 i)
+{
+    volatile UINT32 *p = (volatile UINT32 *)(UINTN)(APIC_MOVED_BASE + XAPIC_TPR);
+    (void)i;
+    __asm__ volatile(TRY_BEGIN "movl %0, (%1)" TRY_END : : "r"(tpr_value), "r"(p) : "r11", "memory");
+    return 0;
+}
+
+static void apic_move_test(void)
+{
+    UINT64 flags = irq_save(); /* the firmware's interrupt handlers EOI at the old base */
+    UINT64 base = try_rdmsr(MSR_IA32_APIC_BASE), moved = (base & 0xFFFull) | APIC_MOVED_BASE;
+    volatile UINT32 *saved = apic_tpr;
+
+    try_wrmsr(MSR_IA32_APIC_BASE, moved);
+    if (try_rdmsr(MSR_IA32_APIC_BASE) != moved) {
+        try_wrmsr(MSR_IA32_APIC_BASE, base);
+        irq_restore(flags);
+        Print(L"conform: SKIP exit-48-apic-tpr-store-moved the CPU kept IA32_APIC_BASE 0x%lx\n", base);
+        return;
+    }
+    apic_tpr = (volatile UINT32 *)(UINTN)(APIC_MOVED_BASE + XAPIC_TPR);
+    RUN("exit-48-apic-tpr-store-moved", EXIT_REASON_EPT_VIOLATION, N_OPS, 1, EXPECT_EXITS, 0, op_apic_tpr_store);
+    try_wrmsr(MSR_IA32_APIC_BASE, base);
+    apic_tpr = saved;
+    if (try_rdmsr(MSR_IA32_APIC_BASE) != base)
+        why(L"IA32_APIC_BASE could not be put back to 0x%lx", base);
+    RUN("exit-48-apic-tpr-store-back", EXIT_REASON_EPT_VIOLATION, N_OPS, 1, EXPECT_EXITS, 0, op_apic_tpr_store);
+    RUN("no-exit-48-former-apic-page", EXIT_REASON_EPT_VIOLATION, N_OPS, 0, EXPECT_NO_EXIT, 0,
+        op_store_former_apic_page);
+    irq_restore(flags);
 }
 
 /* ---- instructions whose exiting is off: they must not exit ---- */
@@ -1136,6 +1255,31 @@ static void exit_tests(void)
     efer_value = rdmsr_quiet(MSR_IA32_EFER);
     RUN("wrmsr-efer-reserved-bit", EXIT_REASON_WRMSR, N_OPS, 1, EXPECT_EITHER, VEC_GP, op_wrmsr_efer_reserved);
 
+    /* MTRR writes (32): with EPT, exitvisor sees each one and makes the
+     * EPT's memory types follow (its own exits). */
+    mtrr_def_value = rdmsr_quiet(MSR_IA32_MTRR_DEF_TYPE);
+    if (watches & EXV_WATCH_MTRR) {
+        RUN("exit-32-wrmsr-mtrr-def-type", EXIT_REASON_WRMSR, N_OPS, 1, EXPECT_EXITS, 0, op_wrmsr_mtrr_def_type);
+        UINT32 count = (UINT32)(rdmsr_quiet(MSR_IA32_MTRRCAP) & 0xFF);
+        struct cpuid_regs ext = cpuid(0x80000000u, 0);
+        UINT32 bits = ext.eax >= 0x80000008u ? (cpuid(0x80000008u, 0).eax & 0xFF) : 36;
+        mtrr_phys_mask = (1ull << bits) - 1;
+        for (mtrr_free_range = 0; mtrr_free_range < count; mtrr_free_range++)
+            if (!(rdmsr_quiet(MSR_IA32_MTRR_PHYSBASE0 + 2 * mtrr_free_range + 1) & (1ull << 11)))
+                break;
+        if (mtrr_free_range < count)
+            RUN("exit-32-wrmsr-mtrr-variable", EXIT_REASON_WRMSR, 2, 4, EXPECT_EXITS, 0, op_mtrr_variable_wc);
+        else
+            Print(L"conform: SKIP exit-32-wrmsr-mtrr-variable all %u variable ranges are in use\n", count);
+    } else {
+        RUN("no-exit-32-wrmsr-mtrr-def-type", EXIT_REASON_WRMSR, N_OPS, 0, EXPECT_NO_EXIT, 0, op_wrmsr_mtrr_def_type);
+    }
+    /* The microcode trigger (32): the update is loaded from root operation. */
+    if (watches & EXV_WATCH_MICROCODE)
+        RUN("exit-32-wrmsr-microcode", EXIT_REASON_WRMSR, 2, 1, EXPECT_EXITS, 0, op_wrmsr_microcode);
+    else
+        why(L"exitvisor does not say it watches the microcode trigger (leaf 0x40000004 EAX = 0x%x)", watches);
+
     /* XSETBV (55): exits unconditionally (the value checks come after the
      * VM exit; SDM Vol. 3C 26.1.1 gives priority only to #UD and CPL-based
      * faults), so every attempt counts; invalid values get #GP like on
@@ -1195,6 +1339,7 @@ static void exit_tests(void)
         /* Only init_sipi=intercept write-protects the APIC page. */
         if (watches & EXV_WATCH_INIT_SIPI) {
             RUN("exit-48-apic-tpr-store", EXIT_REASON_EPT_VIOLATION, N_OPS, 1, EXPECT_EXITS, 0, op_apic_tpr_store);
+            apic_move_test();
         } else {
             RUN("no-exit-48-apic-tpr-store", EXIT_REASON_EPT_VIOLATION, N_OPS, 0, EXPECT_NO_EXIT, 0,
                 op_apic_tpr_store);

@@ -33,6 +33,8 @@
 #define EXV_LEAF_OWN_EXITS      0x40000004u
 #define EXV_WATCH_INIT_SIPI     (1u << 0)   /* init_sipi=intercept: APIC-page stores, x2APIC ICR, NMI kicks */
 #define EXV_WATCH_RESET_PORT    (1u << 1)   /* watch_reset_port=yes: port 0xCF9 (and 4-byte 0xCF8 accesses) */
+#define EXV_WATCH_MTRR          (1u << 2)   /* with EPT: every MTRR write (the EPT follows the MTRRs' memory types) */
+#define EXV_WATCH_MICROCODE     (1u << 3)   /* WRMSR 0x79: the update is loaded from VMX root operation */
 /* CPUID.0x40000005: the boot timeline (hv/timeline.h): cumulative exits per
  * reason, all vCPUs, sampled from the first VMLAUNCH on.
  *   ECX = 0: EAX = timeline format version (EXV_TIMELINE_VERSION),

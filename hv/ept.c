@@ -12,13 +12,10 @@
  * can read or change it.
  */
 #include "ept.h"
+#include "ept_edit.h"
 #include "arch/vmcs_fields.h"
 #include "identity_map.h"
-
-#define EPT_READ 0x1ull
-#define EPT_RWX 0x7ull
-#define EPT_LARGE (1ull << 7)
-#define EPT_MEMTYPE_SHIFT 3
+#include "arch/ept.h"
 
 /* How [base, base + size) meets the hypervisor's own memory. */
 enum overlap { OUTSIDE, INSIDE, PARTLY };
@@ -95,6 +92,13 @@ const char *ept_build_identity_map(struct hv_state *h, struct arena *a, const st
             pd[m] = (u64)(uintptr_t)pt | EPT_RWX;
         }
     }
+    /* Pages for splitting large pages when the map changes later
+     * (hv/ept_edit.h): the guest's MTRR writes, a moved xAPIC page. */
+    u8 *reserve = arena_alloc_pages(a, EPT_RESERVE_PAGES);
+    if (!reserve)
+        return "out of memory for EPT";
+    h->ept_reserve = (struct arena){ reserve, reserve + EPT_RESERVE_PAGES * PAGE_SIZE };
+    h->ept_mtrr = *mtrr;
     /* EPTP: write-back paging structures, 4-level walk (SDM 25.6.11). */
     h->ept_pointer = (u64)(uintptr_t)pml4 | (3ull << 3) | MEMTYPE_WB;
     h->ept_top = top;

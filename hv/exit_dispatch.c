@@ -19,6 +19,7 @@
 #include "arch/msr.h"
 #include "exit_names.h"
 #include "exits/handlers.h"
+#include "guest_apic_base.h"
 
 /* Whose exit is it? Most exits are the guest's own doing; these exist only
  * because exitvisor watches something (exit_is_own decides the conditional
@@ -28,7 +29,8 @@ enum exit_owner {
     GUEST = 0,
     OWN,                /* always exitvisor's: NMI kicks and windows, the watched I/O ports */
     OWN_IF_APIC_STORE,  /* init_sipi=intercept: a store to the write-protected APIC page */
-    OWN_IF_ICR_WRITE,   /* init_sipi=intercept: a WRMSR to the x2APIC ICR */
+    OWN_IF_WATCHED_MSR, /* a WRMSR exitvisor acts on: MTRRs, microcode, with init_sipi=intercept
+                           the x2APIC ICR and IA32_APIC_BASE (hv/exits/msr.c) */
 };
 
 struct exit_entry {
@@ -69,7 +71,7 @@ static const struct exit_entry exits[EXIT_REASON_COUNT] = {
     [EXIT_REASON_MOV_DR] = { handle_mov_dr },
     [EXIT_REASON_IO_INSTRUCTION] = { handle_io_instruction, OWN },
     [EXIT_REASON_RDMSR] = { handle_rdmsr },
-    [EXIT_REASON_WRMSR] = { handle_wrmsr, OWN_IF_ICR_WRITE },
+    [EXIT_REASON_WRMSR] = { handle_wrmsr, OWN_IF_WATCHED_MSR },
     [EXIT_REASON_ENTRY_FAIL_GUEST_STATE] = { handle_entry_fail_guest_state },
     [EXIT_REASON_ENTRY_FAIL_MSR_LOADING] = { handle_entry_fail_msr_loading },
     [EXIT_REASON_MWAIT] = { handle_mwait },
@@ -127,7 +129,8 @@ int exit_dispatch_self_check(void)
 
 /* Does this exit exist only because exitvisor watches something? NMIs exit
  * only for kicks or while a guest NMI waits for its window; the I/O bitmap
- * holds only the ports exitvisor watches; with init_sipi=intercept every
+ * holds only the ports exitvisor watches; MTRR and microcode-trigger
+ * writes exit so exitvisor can act on them; with init_sipi=intercept every
  * store to the APIC page and every x2APIC ICR write exits. Decided before
  * the handler runs, from the exit alone. */
 static bool exit_is_own(struct vcpu *v, u32 owner)
@@ -136,9 +139,9 @@ static bool exit_is_own(struct vcpu *v, u32 owner)
     case OWN:
         return true;
     case OWN_IF_APIC_STORE:
-        return hv->opt.intercept_init_sipi && (vmcs_read(VMCS_GUEST_PHYSICAL_ADDRESS) & ~0xFFFull) == hv->apic_page;
-    case OWN_IF_ICR_WRITE:
-        return hv->opt.intercept_init_sipi && (u32)v->regs->rcx == MSR_X2APIC_ICR;
+        return hv->opt.intercept_init_sipi && apic_page_is_watched(vmcs_read(VMCS_GUEST_PHYSICAL_ADDRESS) & ~0xFFFull);
+    case OWN_IF_WATCHED_MSR:
+        return msr_write_is_watched((u32)v->regs->rcx);
     default:
         return false;
     }

@@ -15,12 +15,23 @@ static u64 read_pte(u64 pa)
     return *(const volatile u64 *)(uintptr_t)pa;
 }
 
+static struct guest_paging guest_paging_now(void)
+{
+    return (struct guest_paging){ vmcs_read(VMCS_GUEST_CR0), vmcs_read(VMCS_GUEST_CR3), vmcs_read(VMCS_GUEST_CR4),
+                                  vmcs_read(VMCS_GUEST_EFER) };
+}
+
+bool guest_linear_run(u64 linear, u64 n, u64 *pa)
+{
+    struct guest_paging p = guest_paging_now();
+    return page_walk_run(&p, linear, n, pa, read_pte) && *pa < hv->host_map_top && hv->host_map_top - *pa >= n;
+}
+
 bool guest_read_linear(u64 linear, u8 *buf, size_t n)
 {
     /* The paging registers are read once and each page is translated once:
      * this is on the path of every emulated APIC store. */
-    struct guest_paging p = { vmcs_read(VMCS_GUEST_CR0), vmcs_read(VMCS_GUEST_CR3), vmcs_read(VMCS_GUEST_CR4),
-                              vmcs_read(VMCS_GUEST_EFER) };
+    struct guest_paging p = guest_paging_now();
     size_t done = 0;
 
     while (done < n) {

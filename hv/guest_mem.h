@@ -8,4 +8,7 @@
  * mode: none, 4-level or 5-level; hv/page_walk.c). False when a page is not
  * present or the mode is not supported; nothing is promised about buf then. */
 bool guest_read_linear(u64 linear, u8 *buf, size_t n);
+/* Is the guest's [linear, linear + n) one physically contiguous run below
+ * the host map's top? *pa gets its physical start. */
+bool guest_linear_run(u64 linear, u64 n, u64 *pa);
 #endif

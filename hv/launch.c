@@ -5,6 +5,8 @@
 #include "vmx_support.h"
 #include "host_tables.h"
 #include "ept.h"
+#include "ept_edit.h"
+#include "ept_live.h"
 #include "mtrr_read.h"
 #include "identity_map.h"
 #include "apic_id.h"
@@ -35,7 +37,7 @@ u64 hv_pages_needed(u32 nr_cpus)
            identity_map_pages_needed(bits, 512, 256) +
            /* EPT: directories where a GiB's memory types are split (every GiB without 1-GiB
             * pages), and 4-KiB tables where the MTRRs split a 2-MiB page */
-           identity_map_pages_needed(bits, 512, 256) + (u64)VCPU_PAGES * nr_cpus;
+           identity_map_pages_needed(bits, 512, 256) + EPT_RESERVE_PAGES + (u64)VCPU_PAGES * nr_cpus;
 }
 
 static u64 tsc_hz_stated_by_cpuid(void)
@@ -97,15 +99,18 @@ const char *hv_prepare(struct arena *a, u32 nr_cpus, u64 image_base, u64 image_p
                                       .vcpus_launched = &hv->nr_launched, .memory = hv->memory,
                                       .nr_memory = hv->nr_memory,
                                       .watches = (hv->opt.intercept_init_sipi ? EXV_WATCH_INIT_SIPI : 0) |
-                                                 (hv->opt.watch_reset_port ? EXV_WATCH_RESET_PORT : 0),
+                                                 (hv->opt.watch_reset_port ? EXV_WATCH_RESET_PORT : 0) |
+                                                 ((hv->proc2_ctls & PROC2_ENABLE_EPT) ? EXV_WATCH_MTRR : 0) |
+                                                 EXV_WATCH_MICROCODE,
                                       .timeline = hv->timeline, .vcpus = hv->leaf_vcpus, .log = hv->log_ring };
     exv_leaf_env_classify(&hv->leaf_env);
-    msr_bitmap_init(hv->msr_bitmap, hv->opt.intercept_init_sipi);
     /* Both identity maps take their memory types from the MTRRs and give
      * the local APIC's page one of its own. */
     hv->phys_bits = cpu_phys_address_bits();
     struct mtrr_state mtrr = { 0 };
     mtrr_read_state(&mtrr, hv->phys_bits);
+    hv->mtrr_variable_count = mtrr.variable_count;
+    msr_bitmap_init(hv->msr_bitmap, hv);
     hv->apic_page = rdmsr(MSR_IA32_APIC_BASE) & mtrr.address_mask & ~0xFFFull;
     if ((why = host_tables_build_shared(hv, a, &mtrr)))
         return why;
@@ -142,7 +147,8 @@ void hv_log_banner(void)
            hv->true_controls ? "yes" : "no");
     if (hv->opt.intercept_init_sipi)
         hv_log("INIT/SIPI: init_sipi=intercept (for CPUs that keep INIT pending after an INIT VM exit, e.g. "
-               "Bochs 2.7): APIC-page stores and x2APIC ICR writes exit, NMIs kick vCPUs; these are its own exits");
+               "Bochs 2.7): APIC-page stores, x2APIC ICR and APIC-base writes exit, NMIs kick vCPUs; these are its "
+               "own exits");
     else
         hv_log("INIT/SIPI: init_sipi=native: INIT and SIPI reach vCPUs as the INIT and SIPI VM exits; the local "
                "APIC is not watched");
@@ -224,6 +230,7 @@ int hv_launch_cpu(u32 index, u64 guest_rip, u64 guest_rsp, u64 guest_rflags)
         cpuid_ex(0xB, 0, &lb);
     v->apic_id = apic_id_from_cpuid(l0.eax, r.ebx, lb.ebx, lb.edx);
     v->is_bsp = (rdmsr(MSR_IA32_APIC_BASE) & APIC_BASE_BSP) != 0;
+    v->apic_page = rdmsr(MSR_IA32_APIC_BASE) & ((1ull << hv->phys_bits) - 1) & ~0xFFFull;
     if (why) {
         hv_log("cpu %u apic %u not virtualized: %s", index, v->apic_id, why);
         return 1;
@@ -246,14 +253,10 @@ int hv_launch_cpu(u32 index, u64 guest_rip, u64 guest_rsp, u64 guest_rflags)
         leave_vmx();
         return 1;
     }
-    if ((hv->proc2_ctls & PROC2_ENABLE_EPT) && hv->invept_type) {
-        /* Drop any translations cached for this EPTP by an earlier user,
-         * with a type this CPU has (an unsupported one fails). */
-        struct invept_descriptor d = { hv->ept_pointer, 0 };
-        if (invept(hv->invept_type, &d) != VMX_OK)
-            hv_log("cpu %u INVEPT type %u failed: VM-instruction error %u", index, hv->invept_type,
-                   vmcs_instruction_error());
-    }
+    if ((hv->proc2_ctls & PROC2_ENABLE_EPT) && hv->invept_type && ept_flush_this_cpu())
+        /* Any translations cached for this EPTP by an earlier user are dropped. */
+        hv_log("cpu %u INVEPT type %u failed: VM-instruction error %u", index, hv->invept_type,
+               vmcs_instruction_error());
     host_tables_build_cpu(v);
     u32 failures_before = vmcs_failures();
     vmcs_setup_for_launch(v, guest_rip, guest_rsp, guest_rflags);

@@ -1,4 +1,5 @@
 #include "mtrr.h"
+#include "arch/msr.h"
 
 #define PHYSMASK_VALID (1ull << 11)
 #define PAGE_MASK_BITS (~0xFFFull)
@@ -78,4 +79,37 @@ bool mtrr_range_uniform(const struct mtrr_state *s, u64 base, u64 size, u8 *type
     }
     *type = first;
     return true;
+}
+
+bool mtrr_state_equal(const struct mtrr_state *a, const struct mtrr_state *b)
+{
+    if (a->enabled != b->enabled)
+        return false;
+    if (!a->enabled)
+        return true; /* everything is UC */
+    if (a->fixed_enabled != b->fixed_enabled || a->default_type != b->default_type ||
+        a->variable_count != b->variable_count || a->address_mask != b->address_mask)
+        return false;
+    if (a->fixed_enabled)
+        for (u32 i = 0; i < MTRR_FIXED_COUNT; i++)
+            if (a->fixed[i] != b->fixed[i])
+                return false;
+    for (u32 i = 0; i < a->variable_count && i < MTRR_MAX_VARIABLE; i++) {
+        bool va = (a->variable[i].mask & PHYSMASK_VALID) != 0, vb = (b->variable[i].mask & PHYSMASK_VALID) != 0;
+        if (va != vb)
+            return false;
+        if (va && (a->variable[i].base != b->variable[i].base || a->variable[i].mask != b->variable[i].mask))
+            return false;
+    }
+    return true;
+}
+
+bool mtrr_msr_is(u32 msr, u32 variable_count)
+{
+    if (variable_count > MTRR_MAX_VARIABLE)
+        variable_count = MTRR_MAX_VARIABLE;
+    return msr == MSR_IA32_MTRR_DEF_TYPE || msr == MSR_IA32_MTRR_FIX64K_00000 ||
+           msr == MSR_IA32_MTRR_FIX16K_80000 || msr == MSR_IA32_MTRR_FIX16K_A0000 ||
+           (msr >= MSR_IA32_MTRR_FIX4K_C0000 && msr <= MSR_IA32_MTRR_FIX4K_F8000) ||
+           (msr >= MSR_IA32_MTRR_PHYSBASE0 && msr < MSR_IA32_MTRR_PHYSBASE0 + 2 * variable_count);
 }

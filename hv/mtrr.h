@@ -34,4 +34,12 @@ u8 mtrr_type_of_page(const struct mtrr_state *s, u64 pa);
  * or not provably so without a page-by-page walk", and the caller splits. */
 bool mtrr_range_uniform(const struct mtrr_state *s, u64 base, u64 size, u8 *type);
 
+/* Do two snapshots give every page the same memory type? (They compare
+ * what the MTRRs say, not bits that do not matter: the fixed ranges when
+ * they are off, the variable ranges while the MTRRs are disabled.) */
+bool mtrr_state_equal(const struct mtrr_state *a, const struct mtrr_state *b);
+/* Is msr one of the MTRRs (IA32_MTRR_DEF_TYPE, the fixed ranges, the
+ * variable_count PHYSBASE/PHYSMASK pairs)? */
+bool mtrr_msr_is(u32 msr, u32 variable_count);
+
 #endif

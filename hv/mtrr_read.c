@@ -21,11 +21,11 @@ void mtrr_read_state(struct mtrr_state *s, u32 phys_bits)
         s->variable[i].mask = rdmsr(MSR_IA32_MTRR_PHYSBASE0 + 2 * i + 1);
     }
     if (s->fixed_enabled) {
-        static const u32 fixed_msrs[11] = { MSR_IA32_MTRR_FIX64K_00000, MSR_IA32_MTRR_FIX16K_80000,
-                                            MSR_IA32_MTRR_FIX16K_A0000, 0x268, 0x269, 0x26A, 0x26B,
-                                            0x26C, 0x26D, 0x26E, 0x26F };
+        /* 64K, 16K x 2, then the eight 4K MSRs in a row. */
+        static const u32 fixed_msrs[3] = { MSR_IA32_MTRR_FIX64K_00000, MSR_IA32_MTRR_FIX16K_80000,
+                                           MSR_IA32_MTRR_FIX16K_A0000 };
         for (u32 m = 0; m < 11; m++) {
-            u64 v = rdmsr(fixed_msrs[m]);
+            u64 v = rdmsr(m < 3 ? fixed_msrs[m] : MSR_IA32_MTRR_FIX4K_C0000 + (m - 3));
             for (u32 b = 0; b < 8; b++)
                 s->fixed[m * 8 + b] = (u8)(v >> (8 * b));
         }

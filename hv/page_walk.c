@@ -29,3 +29,16 @@ bool page_walk(const struct guest_paging *p, u64 linear, u64 *pa, pte_reader rea
     }
     return false;
 }
+
+bool page_walk_run(const struct guest_paging *p, u64 linear, u64 len, u64 *pa, pte_reader read_pte)
+{
+    u64 first, next;
+    if (len == 0 || linear + len < linear || !page_walk(p, linear, &first, read_pte))
+        return false;
+    /* Each following page must start where the run has reached. */
+    for (u64 page = (linear & ~0xFFFull) + 0x1000; page - linear < len; page += 0x1000)
+        if (!page_walk(p, page, &next, read_pte) || next != first + (page - linear))
+            return false;
+    *pa = first;
+    return true;
+}

@@ -19,4 +19,8 @@ typedef u64 (*pte_reader)(u64 pa);
  * exitvisor runs needs. Access rights are not checked: the hypervisor only
  * reads what the guest itself is executing. */
 bool page_walk(const struct guest_paging *p, u64 linear, u64 *pa, pte_reader read_pte);
+/* Is [linear, linear + len) one physically contiguous run of present
+ * pages? *pa gets the physical address of `linear` when it is. (A microcode
+ * update is handed to the CPU by one address: hv/guest_microcode.c.) */
+bool page_walk_run(const struct guest_paging *p, u64 linear, u64 len, u64 *pa, pte_reader read_pte);
 #endif

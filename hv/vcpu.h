@@ -6,6 +6,8 @@
 #include "exit_possible.h"
 #include "leaves.h"
 #include "arch/x86.h"
+#include "arena.h"
+#include "mtrr.h"
 
 /* Guest general-purpose registers, saved by vmexit_entry (hv/vmx_entry.asm)
  * in the order of the x86 register numbers, so exit qualifications that name
@@ -49,6 +51,7 @@ struct vcpu {
     volatile u32 root_events;
     u32 index;            /* EFI_MP_SERVICES processor number; counter shard */
     u32 apic_id;
+    u64 apic_page;        /* its xAPIC MMIO page (init_sipi=intercept follows moves: hv/guest_apic_base.c) */
     bool is_bsp;          /* IA32_APIC_BASE.BSP: an INIT here resets the platform */
     struct guest_regs *regs; /* valid while an exit is being handled */
     u32 exit_reason;         /* basic reason of the exit being handled */
@@ -117,13 +120,17 @@ struct hv_state {
     /* Shared host structures. */
     u64 host_cr0, host_cr3, host_cr4; /* hv/vmx_caps.h: built, not copied from the firmware */
     u64 ept_pointer;
+    struct arena ept_reserve;  /* pages for splitting EPT large pages later (hv/ept_edit.h) */
+    struct mtrr_state ept_mtrr; /* the MTRRs the EPT's memory types follow (hv/guest_mtrr.c) */
+    volatile u32 ept_lock;     /* one editor of the EPT at a time */
     u32 phys_bits;             /* MAXPHYADDR, read once: both maps and the MTRR masks use it */
     u64 host_map_top, ept_top; /* first byte past the identity maps (hv/identity_map.h) */
-    u64 apic_page;                /* xAPIC MMIO page (write-protected in EPT with init_sipi=intercept) */
+    u64 apic_page;                /* the xAPIC MMIO page at launch, which both identity maps give a 4-KiB page */
     struct hv_memory_range memory[3]; /* code, data, counters: hidden from guests by EPT */
     u32 nr_memory;
     struct leaf_env leaf_env;     /* what the CPUID leaves read; built once */
     u8 *msr_bitmap;
+    u32 mtrr_variable_count;      /* IA32_MTRRCAP.VCNT: which MSRs are MTRRs */
     u8 *io_bitmap_a, *io_bitmap_b; /* ports 0-0x7FFF, 0x8000-0xFFFF */
     void *host_idt;               /* 256 x 16-byte gates */
 };

@@ -23,6 +23,7 @@
 #define MSR_IA32_MTRR_FIX16K_80000      0x258u
 #define MSR_IA32_MTRR_FIX16K_A0000      0x259u
 #define MSR_IA32_MTRR_FIX4K_C0000       0x268u  /* ... through 0x26F (F8000) */
+#define MSR_IA32_MTRR_FIX4K_F8000       0x26Fu
 #define MSR_IA32_PAT                    0x277u
 #define MSR_X2APIC_ICR                  0x830u
 #define MSR_IA32_MTRR_DEF_TYPE          0x2FFu

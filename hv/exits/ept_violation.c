@@ -1,12 +1,16 @@
 /*
  * EPT violations. The identity map grants everything except writes to the
  * local APIC page and any access to the hypervisor's own memory.
- *  - A store to the APIC (init_sipi=intercept write-protects its page):
- *    decode it (every MOV and XCHG form hv/insn_decode.h lists), let
- *    hv/ipi.c take INIT/SIPI aimed at vCPUs, perform every other store on
- *    the real APIC with the same width, skip the instruction.
+ *  - A store to the APIC (init_sipi=intercept write-protects each vCPU's
+ *    xAPIC page, following moves: hv/guest_apic_base.c): decode it (every
+ *    MOV and XCHG form hv/insn_decode.h lists), let hv/ipi.c take INIT/SIPI
+ *    aimed at vCPUs when it is this vCPU's own APIC, perform every other
+ *    store with the same width, skip the instruction.
  *  - An access to hypervisor memory: the guest gets #GP(0) at that
  *    instruction and nothing changes, whatever it tried.
+ *  - A write the EPT allows by now (another CPU made the page writable
+ *    again after an xAPIC move; this CPU still held the old translation):
+ *    this CPU's EPT translations are flushed and the instruction retried.
  * Anything else is a hypervisor bug and stops the vCPU with its state shown.
  */
 #include "handlers.h"
@@ -19,6 +23,10 @@
 #include "../log.h"
 #include "../arch/msr.h"
 #include "../arch/apic.h"
+#include "../arch/ept.h"
+#include "../ept_edit.h"
+#include "../ept_live.h"
+#include "../guest_apic_base.h"
 
 #define EPT_QUAL_WRITE (1ull << 1)
 #define SEG_AR_L (1u << 13)
@@ -81,8 +89,8 @@ static void emulate_apic_store(struct vcpu *v, u64 gpa)
     volatile u32 *reg = (volatile u32 *)(uintptr_t)(gpa & ~3ull);
     u32 old = store.exchange ? *reg : 0;
     bool delivered = false;
-    if ((gpa & 0xFFF) == XAPIC_ICR_LOW && hv->opt.intercept_init_sipi) {
-        u32 dest = ((volatile u32 *)(uintptr_t)(hv->apic_page + XAPIC_ICR_HIGH))[0] >> 24;
+    if ((gpa & 0xFFF) == XAPIC_ICR_LOW && (gpa & ~0xFFFull) == v->apic_page) {
+        u32 dest = ((volatile u32 *)(uintptr_t)(v->apic_page + XAPIC_ICR_HIGH))[0] >> 24;
         delivered = ipi_intercept_icr(v, value, dest);
     }
     if (!delivered)
@@ -96,7 +104,8 @@ void handle_ept_violation(struct vcpu *v)
 {
     u64 gpa = vmcs_read(VMCS_GUEST_PHYSICAL_ADDRESS);
 
-    if ((gpa & ~0xFFFull) == hv->apic_page && (vmcs_read(VMCS_EXIT_QUALIFICATION) & EPT_QUAL_WRITE)) {
+    bool write = (vmcs_read(VMCS_EXIT_QUALIFICATION) & EPT_QUAL_WRITE) != 0;
+    if (write && hv->opt.intercept_init_sipi && apic_page_is_watched(gpa & ~0xFFFull)) {
         emulate_apic_store(v, gpa);
         return;
     }
@@ -112,6 +121,9 @@ void handle_ept_violation(struct vcpu *v)
             return;
         }
     }
+    if (write && (ept_leaf_of((const u64 *)(uintptr_t)(hv->ept_pointer & EPT_ADDR_MASK), hv->ept_top, gpa) & EPT_WRITE) &&
+        !ept_flush_this_cpu())
+        return; /* a stale read-only translation: retried with the current map */
     log_exit(v, "EPT violation");
     hv_log("cpu %u   guest-physical address 0x%llx", v->index, (unsigned long long)gpa);
     vcpu_stop(v, "EPT violation outside the local APIC page and the hypervisor's memory: the identity map should "

@@ -11,7 +11,9 @@ void handle_cpuid(struct vcpu *v);
 /* msr.c */
 void handle_rdmsr(struct vcpu *v);
 void handle_wrmsr(struct vcpu *v);
-void msr_bitmap_init(u8 *bitmap, bool intercept_icr);
+void msr_bitmap_init(u8 *bitmap, const struct hv_state *h);
+/* Does a WRMSR of msr exit only because exitvisor watches it? */
+bool msr_write_is_watched(u32 msr);
 /* cr.c */
 void handle_cr_access(struct vcpu *v);
 /* xsetbv.c */

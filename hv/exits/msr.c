@@ -1,34 +1,71 @@
 /*
  * RDMSR/WRMSR. The MSR bitmap lets every MSR in the two bitmap ranges go
- * straight to the hardware except those that would reveal or change VMX:
- * IA32_FEATURE_CONTROL and the IA32_VMX_* capability MSRs, plus, with
- * init_sipi=intercept only, the x2APIC ICR, so INIT/SIPI between vCPUs can
- * be delivered virtually (hv/ipi.c). MSRs outside the
- * bitmap ranges always exit; they are passed through, and a #GP the real
- * access raises is given to the guest, as the hardware would.
+ * straight to the hardware except those that would reveal or change VMX
+ * (IA32_FEATURE_CONTROL and the IA32_VMX_* capability MSRs: reads and
+ * writes) and writes exitvisor must act on (exitvisor's own exits, see
+ * msr_write_is_watched):
+ *   - the MTRRs: the EPT follows their memory types (hv/guest_mtrr.c);
+ *   - IA32_BIOS_UPDT_TRIG: a microcode update is loaded from root
+ *     operation, never in non-root (hv/guest_microcode.c);
+ *   - with init_sipi=intercept only, the x2APIC ICR, so INIT/SIPI between
+ *     vCPUs can be delivered virtually (hv/ipi.c), and IA32_APIC_BASE, so
+ *     the write-protected xAPIC page follows a move (hv/guest_apic_base.c).
+ * MSRs outside the bitmap ranges always exit; they are passed through,
+ * and a #GP the real access raises is given to the guest, as the hardware
+ * would.
  */
 #include "handlers.h"
 #include "../guest.h"
 #include "../host_exception.h"
 #include "../arch/msr.h"
 #include "../ipi.h"
+#include "../guest_mtrr.h"
+#include "../guest_microcode.h"
+#include "../guest_apic_base.h"
+#include "../mtrr.h"
+#include "../arch/vmcs_fields.h"
+
+/* Layout (SDM 25.6.9): read-low, read-high, write-low, write-high, 1 KiB each. */
+static void intercept_writes(u8 *bitmap, u32 msr)
+{
+    u32 base = msr >= 0xC0000000u ? 1024 : 0;
+    u32 bit = msr & 0x1FFF;
+    bitmap[2048 + base + bit / 8] |= (u8)(1u << (bit % 8));
+}
 
 static void intercept(u8 *bitmap, u32 msr)
 {
-    /* Layout (SDM 25.6.9): read-low, read-high, write-low, write-high, 1 KiB each. */
     u32 base = msr >= 0xC0000000u ? 1024 : 0;
     u32 bit = msr & 0x1FFF;
-    bitmap[base + bit / 8] |= (u8)(1u << (bit % 8));        /* reads */
-    bitmap[2048 + base + bit / 8] |= (u8)(1u << (bit % 8)); /* writes */
+    bitmap[base + bit / 8] |= (u8)(1u << (bit % 8));
+    intercept_writes(bitmap, msr);
 }
 
-void msr_bitmap_init(u8 *bitmap, bool intercept_icr)
+/* Without EPT the MTRRs act on guest accesses directly: nothing to follow. */
+static bool follows_mtrrs(const struct hv_state *h)
+{
+    return (h->proc2_ctls & PROC2_ENABLE_EPT) != 0;
+}
+
+void msr_bitmap_init(u8 *bitmap, const struct hv_state *h)
 {
     intercept(bitmap, MSR_IA32_FEATURE_CONTROL);
-    if (intercept_icr)
+    if (h->opt.intercept_init_sipi) {
         intercept(bitmap, MSR_X2APIC_ICR); /* INIT/SIPI between vCPUs, hv/ipi.c */
+        intercept_writes(bitmap, MSR_IA32_APIC_BASE); /* the protected xAPIC page follows */
+    }
     for (u32 msr = MSR_IA32_VMX_FIRST; msr <= MSR_IA32_VMX_LAST; msr++)
         intercept(bitmap, msr);
+    intercept_writes(bitmap, MSR_IA32_BIOS_UPDT_TRIG);
+    for (u32 msr = MSR_IA32_MTRR_PHYSBASE0; msr <= MSR_IA32_MTRR_DEF_TYPE; msr++)
+        if (follows_mtrrs(h) && mtrr_msr_is(msr, h->mtrr_variable_count))
+            intercept_writes(bitmap, msr);
+}
+
+bool msr_write_is_watched(u32 msr)
+{
+    return msr == MSR_IA32_BIOS_UPDT_TRIG || (follows_mtrrs(hv) && mtrr_msr_is(msr, hv->mtrr_variable_count)) ||
+           ((msr == MSR_X2APIC_ICR || msr == MSR_IA32_APIC_BASE) && hv->opt.intercept_init_sipi);
 }
 
 static bool is_vmx_capability_msr(u32 msr)
@@ -68,9 +105,17 @@ void handle_wrmsr(struct vcpu *v)
         guest_skip_instruction(v);
         return;
     }
+    if (msr == MSR_IA32_BIOS_UPDT_TRIG) {
+        guest_microcode_load(v, value);
+        return;
+    }
     if (msr == MSR_IA32_FEATURE_CONTROL || is_vmx_capability_msr(msr) || safe_wrmsr(msr, value)) {
         guest_inject_gp0();
         return;
     }
+    if (follows_mtrrs(hv) && mtrr_msr_is(msr, hv->mtrr_variable_count))
+        guest_mtrr_written(v, msr);
+    else if (msr == MSR_IA32_APIC_BASE && hv->opt.intercept_init_sipi)
+        guest_apic_base_written(v);
     guest_skip_instruction(v);
 }

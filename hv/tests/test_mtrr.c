@@ -265,3 +265,46 @@ TEST(mtrr_uniform_random_configs)
     CHECK(bad == 0, "%d of %d random 2 MiB ranges disagree with the page-by-page answer", bad, n);
     CHECK(nonuniform > 0, "the random configurations include non-uniform ranges (%d)", nonuniform);
 }
+
+TEST(mtrr_state_equal_compares_what_matters)
+{
+    struct mtrr_state a, b;
+    reset(WB);
+    add_var(0x80000000ull, 2 * GIB, UC);
+    a = s;
+    b = s;
+    CHECK(mtrr_state_equal(&a, &b), "a snapshot equals itself");
+    b.variable[0].base = 0x80000000ull | WC;
+    CHECK(!mtrr_state_equal(&a, &b), "a variable range's type differs");
+    b = a;
+    b.fixed[5] = UC;
+    CHECK(!mtrr_state_equal(&a, &b), "a fixed range differs");
+    a.fixed_enabled = b.fixed_enabled = false;
+    CHECK(mtrr_state_equal(&a, &b), "fixed ranges do not matter while they are off");
+    b = a;
+    b.variable[1].base = 0x1234000ull; /* not valid: its base does not matter */
+    CHECK(mtrr_state_equal(&a, &b), "an invalid variable range's bits do not matter");
+    b.default_type = UC;
+    CHECK(!mtrr_state_equal(&a, &b), "the default type differs");
+    a.enabled = b.enabled = false;
+    CHECK(mtrr_state_equal(&a, &b), "with the MTRRs off everything is UC in both");
+    b.enabled = true;
+    CHECK(!mtrr_state_equal(&a, &b), "off against on");
+}
+
+TEST(mtrr_msr_is_the_sdm_list)
+{
+    CHECK(mtrr_msr_is(0x2FF, 8), "IA32_MTRR_DEF_TYPE");
+    CHECK(mtrr_msr_is(0x250, 8) && mtrr_msr_is(0x258, 8) && mtrr_msr_is(0x259, 8), "64K and 16K fixed");
+    int n = 0;
+    for (u32 m = 0x268; m <= 0x26F; m++)
+        n += mtrr_msr_is(m, 8);
+    CHECK_EQ(n, 8, "the eight 4K fixed MSRs");
+    CHECK(mtrr_msr_is(0x200, 8) && mtrr_msr_is(0x20F, 8), "PHYSBASE0 .. PHYSMASK7 with 8 ranges");
+    CHECK(!mtrr_msr_is(0x210, 8), "PHYSBASE8 is not an MTRR with 8 ranges");
+    CHECK(mtrr_msr_is(0x210, 10) && !mtrr_msr_is(0x214, 10), "10 ranges end at PHYSMASK9");
+    CHECK(!mtrr_msr_is(0x240, 255), "VCNT above 32 is capped");
+    CHECK(!mtrr_msr_is(0x251, 8) && !mtrr_msr_is(0x25A, 8) && !mtrr_msr_is(0x270, 8) && !mtrr_msr_is(0x277, 8) &&
+              !mtrr_msr_is(0x1FF, 8) && !mtrr_msr_is(0xFE, 8),
+          "neighbours, IA32_PAT and IA32_MTRRCAP are not");
+}

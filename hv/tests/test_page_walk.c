@@ -115,3 +115,31 @@ TEST(page_walk_5_level)
     p.cr4 &= ~CR4_LA57;
     CHECK(!walk(&p, lin, &pa), "the same tables read as 4-level do not map it");
 }
+
+/* A microcode update is handed to the CPU by one physical address: the
+ * guest's buffer must be one contiguous run (hv/guest_microcode.c). */
+TEST(page_walk_run_contiguous_or_not)
+{
+    reset();
+    struct guest_paging p = lm4;
+    p.cr3 = table_pa[0];
+    table[0][0] = table_pa[1] | P;
+    table[1][0] = table_pa[2] | P;
+    table[2][0] = table_pa[3] | P;
+    /* Linear pages 1..3 at physical 0x200000.., page 4 elsewhere, page 5 absent. */
+    for (u64 i = 1; i <= 3; i++)
+        table[3][i] = (0x200000ull + (i - 1) * 0x1000) | P;
+    table[3][4] = 0x900000ull | P;
+    u64 pa = 0;
+    CHECK(page_walk_run(&p, 0x1030, 0x2000, &pa, read_fake) && pa == 0x200030, "three pages in a row, from an offset");
+    CHECK(page_walk_run(&p, 0x1FF0, 0x10, &pa, read_fake) && pa == 0x200FF0, "a run ending at a page's end");
+    CHECK(!page_walk_run(&p, 0x3F00, 0x200, &pa, read_fake), "into a page that lies elsewhere");
+    CHECK(!page_walk_run(&p, 0x4F00, 0x200, &pa, read_fake), "into a page that is not present");
+    CHECK(!page_walk_run(&p, 0x1000, 0, &pa, read_fake), "an empty run");
+    CHECK(!page_walk_run(&p, ~0ull - 0x10, 0x100, &pa, read_fake), "a run past the top of the address space");
+    /* A 2-MiB page holds a run that crosses its 4-KiB boundaries. */
+    table[2][1] = 0x40000000ull | P | PS;
+    CHECK(page_walk_run(&p, 0x200800, 0x30000, &pa, read_fake) && pa == 0x40000800ull, "inside one 2-MiB page");
+    struct guest_paging off = { 1, 0, 0, 0 };
+    CHECK(page_walk_run(&off, 0x100000, 0x5000, &pa, read_fake) && pa == 0x100000, "paging off: physical = linear");
+}

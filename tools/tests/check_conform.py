@@ -29,6 +29,14 @@ and that nothing failed:
     conform-required         the core checks each printed PASS (a suite that quietly
                              lost them would still end "0 failed")
     conform-concurrency      the concurrency check ran on all N vCPUs
+    microcode-from-root      one hypervisor line per microcode load the guest made,
+                             each saying it was loaded from VMX root operation
+    mtrr-followed            one hypervisor line per MTRR change the guest made
+                             (exit-32-wrmsr-mtrr-variable: 2 per operation), each
+                             saying the EPT follows it; none when nothing changed
+    apic-move-followed       (when the guest moved its xAPIC: exit-48-apic-tpr-store-moved)
+                             the hypervisor said it write-protects the new page, and
+                             after the move back that the old one is writable again
     init-sipi-mode           (--expect-init-sipi) the hypervisor ran in that INIT/SIPI mode
 
 Each check prints "PASS name" or "FAIL name: why"; SKIP lines of the guest are
@@ -62,10 +70,10 @@ REQUIRED = (
     "exit-10-cpuid", "exit-18-vmcall-ping", "exit-18-vmcall-garbage", "exit-27-vmxon",
     "exit-28-cr4-vmxe", "exit-31-rdmsr-feature-control", "exit-32-wrmsr-feature-control",
     "reason-coverage", "leaf-sweep", "leaf-sweep-consistency", "concurrency",
-    "final-signature", "final-exit-10-cpuid", "guest-faults-rf", "guest-nmi",
+    "final-signature", "final-exit-10-cpuid", "guest-faults-rf", "guest-nmi", "microcode-load",
 )
 # The guest-visible checks: all a --baseline run (virtualize=no) does.
-BASELINE_REQUIRED = ("exception-handlers", "guest-faults-rf", "guest-nmi")
+BASELINE_REQUIRED = ("exception-handlers", "guest-faults-rf", "guest-nmi", "microcode-load")
 
 _MARKERS = re.compile(r"(?=exitvisor: |conform: |probe: )")
 _PASS = re.compile(r"^PASS (\S+)(?: (.*))?$")
@@ -79,6 +87,15 @@ _BASELINE = re.compile(r"^baseline: no exitvisor signature")
 _NO_HV = re.compile(r"virtualize=no in .*: the next stage runs without the hypervisor")
 _MODE = re.compile(r"^INIT/SIPI: init_sipi=(native|intercept)\b")
 # Hypervisor lines that mean something went wrong (text after "exitvisor: ").
+# exitvisor's lines for the guest's microcode loads and MTRR changes (hv/guest_microcode.c,
+# hv/guest_mtrr.c); the suite's update has revision 0x45584954 and 2048 bytes.
+_UCODE_LOADED = re.compile(r"^cpu \d+ the guest's microcode update \(revision 0x45584954, 2048 bytes at physical "
+                           r"0x[0-9a-f]+\) was loaded from VMX root operation")
+_MTRR_FOLLOWED = re.compile(r"^cpu \d+ the guest's MTRRs changed \(WRMSR 0x([0-9a-f]+), MTRRs on\): the EPT follows "
+                            r"them: (\d+) EPT entries retyped")
+_APIC_MOVED = re.compile(r"^cpu \d+ the guest moved its xAPIC from (0x[0-9a-f]+) to (0x[0-9a-f]+): EPT "
+                         r"write-protects the new page(, the old one is writable again)?$")
+_N_OPS = re.compile(r"\bn=(\d+)\b")
 _HV_BAD = re.compile(r"\b(FATAL|STOPPED|VMLAUNCH failed|VMRESUME failed|unexpected exit|"
                      r"VM-entry failure|triple fault)\b")
 
@@ -94,6 +111,9 @@ class ConformLog:
     summary: Optional[Tuple[int, int]] = None
     started: Optional[Tuple[int, int]] = None               # (ABI, vCPUs)
     hv_bad: List[str] = field(default_factory=list)
+    ucode_loads: int = 0                                    # exitvisor: ... microcode update ... loaded from root
+    mtrr_changes: List[int] = field(default_factory=list)   # exitvisor: ... MTRRs changed (WRMSR msr) ...
+    apic_moves: List[Tuple[str, str, bool]] = field(default_factory=list)  # (from, to, old page released)
     observed: Dict[str, str] = field(default_factory=dict)  # OBSERVE name -> values
     baseline: bool = False                                  # the guest said it ran without exitvisor
     without_hv: bool = False                                # exitvisor said virtualize=no
@@ -114,6 +134,14 @@ def parse_text(text: str) -> ConformLog:
                 m = _MODE.match(body)
                 if m:
                     log.init_sipi = m.group(1)
+                if _UCODE_LOADED.match(body):
+                    log.ucode_loads += 1
+                m = _MTRR_FOLLOWED.match(body)
+                if m:
+                    log.mtrr_changes.append(int(m.group(1), 16))
+                m = _APIC_MOVED.match(body)
+                if m:
+                    log.apic_moves.append((m.group(1), m.group(2), m.group(3) is not None))
                 continue
             if not seg.startswith("conform: "):
                 continue
@@ -234,6 +262,47 @@ def check_concurrency(log: ConformLog, n: int) -> Optional[str]:
     return None
 
 
+def _ops(log: ConformLog, name: str) -> int:
+    """n= of a PASS line (0 when the test did not pass)."""
+    m = _N_OPS.search(log.passed.get(name, ""))
+    return int(m.group(1)) if m else 0
+
+
+def check_microcode_from_root(log: ConformLog, n: int) -> Optional[str]:
+    # Without the guest's microcode-load check (conform-required says so) it made no load to look for.
+    want = ("microcode-load" in log.passed) + _ops(log, "exit-32-wrmsr-microcode")
+    if log.ucode_loads != want:
+        return (f"{log.ucode_loads} 'exitvisor: ... microcode update ... was loaded from VMX root operation' lines "
+                f"for {want} loads the guest made")
+    return None
+
+
+def check_mtrr_followed(log: ConformLog, n: int) -> Optional[str]:
+    want = 2 * _ops(log, "exit-32-wrmsr-mtrr-variable")
+    if len(log.mtrr_changes) != want:
+        return (f"{len(log.mtrr_changes)} 'exitvisor: ... the guest's MTRRs changed ...' lines for {want} changes "
+                f"the guest made (2 per exit-32-wrmsr-mtrr-variable operation)")
+    not_mask = [hex(m) for m in log.mtrr_changes if not (0x200 <= m < 0x240 and m % 2 == 1)]
+    if not_mask:
+        return "a change was put down to " + ", ".join(not_mask) + ": only the PHYSMASK writes change what the MTRRs say"
+    return None
+
+
+def check_apic_move_followed(log: ConformLog, n: int) -> Optional[str]:
+    if "exit-48-apic-tpr-store-moved" not in log.passed:
+        if log.apic_moves:
+            return f"{len(log.apic_moves)} xAPIC move lines, but the guest did not report moving its xAPIC"
+        return None
+    if len(log.apic_moves) != 2:
+        return f"{len(log.apic_moves)} 'exitvisor: ... moved its xAPIC ...' lines for the 2 moves the guest made"
+    (a_from, a_to, _), (b_from, b_to, released) = log.apic_moves
+    if (b_from, b_to) != (a_to, a_from):
+        return f"the second move ({b_from} -> {b_to}) is not the first ({a_from} -> {a_to}) undone"
+    if not released:
+        return "after the move back exitvisor did not make the page the xAPIC left writable again"
+    return None
+
+
 def check_init_sipi_mode(log: ConformLog, want: str) -> Optional[str]:
     if log.init_sipi is None:
         return "no 'exitvisor: INIT/SIPI: ...' line saying the mode"
@@ -254,7 +323,7 @@ def check_baseline_ran(log: ConformLog, n: int) -> Optional[str]:
 def check_baseline_required(log: ConformLog, n: int) -> Optional[str]:
     missing = [name for name in BASELINE_REQUIRED if name not in log.passed]
     problems = ["no PASS line for " + ", ".join(missing)] if missing else []
-    for name in ("faults", "nmi"):
+    for name in ("faults", "nmi", "microcode"):
         if name not in log.observed:
             problems.append(f"no 'conform: OBSERVE {name} ...' line")
     return "; ".join(problems) or None
@@ -276,6 +345,9 @@ CHECKS: List[Tuple[str, Callable[[ConformLog, int], Optional[str]]]] = [
     ("conform-summary", check_summary),
     ("conform-required", check_required),
     ("conform-concurrency", check_concurrency),
+    ("microcode-from-root", check_microcode_from_root),
+    ("mtrr-followed", check_mtrr_followed),
+    ("apic-move-followed", check_apic_move_followed),
 ]
 
 

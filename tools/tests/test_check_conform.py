@@ -10,7 +10,10 @@ the firmware's CR4, whose OSXSAVE is 0, so every valid XSETBV got #GP);
 XSETBV_BUG is the same log with the two lines and the summary the same boot
 printed without the fix. The four guest-visible lines (OBSERVE faults/nmi and
 their PASS lines) are inserted from a later real boot (conform-2cpu of
-make test), with the summary's count raised by their two PASS lines. Every other broken variant is GOOD with one fact
+make test), with the summary's count raised by their two PASS lines. The
+microcode, MTRR and xAPIC-move lines (exitvisor's and the guest's, seven
+PASS lines) are inserted from a real conform-2cpu boot of the commit that
+added them, the summary raised to match. Every other broken variant is GOOD with one fact
 changed, written next to its assertion.
 Run: python3 -m unittest discover -s tools/tests
 """
@@ -48,6 +51,9 @@ GOOD = (
     "conform: PASS exception-handlers idt=0x1F259018 limit=0xFFF #UD was 0x1F23208C #GP was 0x1F23210A\r\n"
     "conform: OBSERVE faults ud=1 gp=1 rf-clear=0\r\n"
     "conform: PASS guest-faults-rf ud=1 gp=1 rf-clear=0\r\n"
+    "exitvisor: cpu 0 the guest's microcode update (revision 0x45584954, 2048 bytes at physical 0x1daa3000) was loaded from VMX root operation: the CPU's revision went from 0x0 to 0x0 (the CPU did not take it)\r\n"
+    "conform: OBSERVE microcode faults=0 revision-before=0x0 revision-after=0x0\r\n"
+    "conform: PASS microcode-load faults=0 revision=0x0\r\n"
     "conform: OBSERVE nmi self=1 nested-inside=1 nested-after-iret=2 max-depth=1 next=1\r\n"
     "conform: PASS guest-nmi self=1 nested-inside=1 nested-after-iret=2 max-depth=1 next=1\r\n"
     "conform: PASS exit-10-cpuid reason=10 n=100 count=+102 total=+105 cycles=+16945 faults=0\r\n"
@@ -77,6 +83,15 @@ GOOD = (
     "conform: PASS exit-32-wrmsr-vmx-all reason=32 n=95 count=+95 total=+100 cycles=+11970 faults=95\r\n"
     "conform: PASS no-exit-31-rdmsr-apic-base reason=31 n=100 count=+0 total=+5 cycles=+0 faults=0\r\n"
     "conform: PASS wrmsr-efer-reserved-bit reason=32 n=100 count=+0 total=+5 cycles=+0 faults=100\r\n"
+    "conform: PASS exit-32-wrmsr-mtrr-def-type reason=32 n=100 count=+100 total=+105 cycles=+204500 faults=0\r\n"
+    "exitvisor: cpu 0 the guest's MTRRs changed (WRMSR 0x205, MTRRs on): the EPT follows them: 1 EPT entries retyped, 0 large pages split\r\n"
+    "exitvisor: cpu 0 the guest's MTRRs changed (WRMSR 0x205, MTRRs on): the EPT follows them: 1 EPT entries retyped, 0 large pages split\r\n"
+    "exitvisor: cpu 0 the guest's MTRRs changed (WRMSR 0x205, MTRRs on): the EPT follows them: 1 EPT entries retyped, 0 large pages split\r\n"
+    "exitvisor: cpu 0 the guest's MTRRs changed (WRMSR 0x205, MTRRs on): the EPT follows them: 1 EPT entries retyped, 0 large pages split\r\n"
+    "conform: PASS exit-32-wrmsr-mtrr-variable reason=32 n=2 count=+8 total=+13 cycles=+3496035 faults=0\r\n"
+    "exitvisor: cpu 0 the guest's microcode update (revision 0x45584954, 2048 bytes at physical 0x1daa3000) was loaded from VMX root operation: the CPU's revision went from 0x0 to 0x0 (the CPU did not take it)\r\n"
+    "exitvisor: cpu 0 the guest's microcode update (revision 0x45584954, 2048 bytes at physical 0x1daa3000) was loaded from VMX root operation: the CPU's revision went from 0x0 to 0x0 (the CPU did not take it)\r\n"
+    "conform: PASS exit-32-wrmsr-microcode reason=32 n=2 count=+2 total=+7 cycles=+3810 faults=0\r\n"
     "conform: PASS cr4-osxsave-on cr4=0x40668\r\n"
     "conform: PASS exit-55-xsetbv-current reason=55 n=100 count=+100 total=+105 cycles=+19900 faults=0\r\n"
     "conform: PASS exit-55-xsetbv-change reason=55 n=50 count=+100 total=+105 cycles=+19900 faults=0\r\n"
@@ -87,6 +102,11 @@ GOOD = (
     "conform: xsetbv xcr0=0x1 supported=0xE7 unsupported-bit=0x8\r\n"
     "conform: PASS cr4-osxsave-restored cr4=0x668\r\n"
     "conform: PASS exit-48-apic-tpr-store reason=48 n=100 count=+100 total=+105 cycles=+200300 faults=0\r\n"
+    "exitvisor: cpu 0 the guest moved its xAPIC from 0xfee00000 to 0xfea00000: EPT write-protects the new page\r\n"
+    "conform: PASS exit-48-apic-tpr-store-moved reason=48 n=100 count=+100 total=+105 cycles=+61500 faults=0\r\n"
+    "exitvisor: cpu 0 the guest moved its xAPIC from 0xfea00000 to 0xfee00000: EPT write-protects the new page, the old one is writable again\r\n"
+    "conform: PASS exit-48-apic-tpr-store-back reason=48 n=100 count=+100 total=+105 cycles=+61500 faults=0\r\n"
+    "conform: PASS no-exit-48-former-apic-page reason=48 n=100 count=+0 total=+5 cycles=+0 faults=0\r\n"
     "conform: PASS no-exit-54-wbinvd reason=54 n=100 count=+0 total=+5 cycles=+0 faults=0\r\n"
     "conform: PASS no-exit-16-rdtsc reason=16 n=100 count=+0 total=+5 cycles=+0 faults=0\r\n"
     "conform: PASS no-exit-51-rdtscp reason=51 n=100 count=+0 total=+5 cycles=+0 faults=0\r\n"
@@ -123,7 +143,7 @@ GOOD = (
     "conform: PASS hv-memory-counts cpuid=+54 total=+111 other-exits=2\r\n"
     "conform: PASS final-signature vcpus=2\r\n"
     "conform: PASS final-exit-10-cpuid reason=10 n=1000 count=+1002 total=+1005 cycles=+164545 faults=0\r\n"
-    "conform: 64 passed, 0 failed\r\n"
+    "conform: 71 passed, 0 failed\r\n"
     "conform: --poweroff: ending the emulator\r\n"
 )
 
@@ -145,7 +165,7 @@ def edit(text, old, new, count=1):
 XSETBV_BUG = GOOD
 for _good_line, _bug_line in XSETBV_LINES:
     XSETBV_BUG = edit(XSETBV_BUG, _good_line, _bug_line)
-XSETBV_BUG = edit(XSETBV_BUG, "conform: 64 passed, 0 failed", "conform: 62 passed, 2 failed")
+XSETBV_BUG = edit(XSETBV_BUG, "conform: 71 passed, 0 failed", "conform: 69 passed, 2 failed")
 
 
 class ConformCase(CheckerCase):
@@ -184,7 +204,7 @@ class Good(ConformCase):
         serial = re.sub(r"exitvisor: cpu 0 guest access to hypervisor memory[^\n]*\n", "", serial)
         serial = edit(serial, "conform: PASS final-signature",
                       "conform: SKIP hv-memory leaf 0x40000003 reports no ranges\r\nconform: PASS final-signature")
-        serial = edit(serial, "64 passed", "60 passed")
+        serial = edit(serial, "71 passed", "67 passed")
         rc, _, text = self.run_checker(serial)
         self.assertEqual(rc, 0, text)
         self.assertIn("info: guest SKIP hv-memory leaf 0x40000003 reports no ranges", text)
@@ -196,8 +216,8 @@ class Good(ConformCase):
 
     def test_parse(self):
         log = check_conform.parse_text(GOOD)
-        self.assertEqual(log.summary, (64, 0))
-        self.assertEqual(log.pass_lines, 64)
+        self.assertEqual(log.summary, (71, 0))
+        self.assertEqual(log.pass_lines, 71)
         self.assertEqual(log.observed["nmi"], "self=1 nested-inside=1 nested-after-iret=2 max-depth=1 next=1")
         self.assertEqual(log.observed["faults"], "ud=1 gp=1 rf-clear=0")
         self.assertEqual(log.started, (1, 2))
@@ -220,11 +240,11 @@ class Good(ConformCase):
         self.assertEqual(self.run_checker(serial)[0], 0)
         serial = edit(GOOD, "conform: PASS leaf-sweep ",
                       "conform: PASS leaf-sweep-pre xexitvisor: cpu 1 STOPPED: boomconform: PASS leaf-sweep ")
-        serial = edit(serial, "64 passed", "65 passed")
+        serial = edit(serial, "71 passed", "72 passed")
         self.check(serial, ["no-fatal"], why="cpu 1 STOPPED: boom")
 
     def test_summary_without_final_newline(self):
-        cut = GOOD[:GOOD.index("conform: 64 passed, 0 failed") + len("conform: 64 passed, 0 failed")]
+        cut = GOOD[:GOOD.index("conform: 71 passed, 0 failed") + len("conform: 71 passed, 0 failed")]
         self.assertEqual(self.run_checker(cut)[0], 0)
 
 
@@ -259,22 +279,45 @@ class Broken(ConformCase):
                    why="no 'conform: N passed, M failed' line")
 
     def test_cut_summary_line(self):
-        cut = GOOD[:GOOD.index("conform: 64 passed, 0 failed") + len("conform: 64 passed, 0 fai")]
+        cut = GOOD[:GOOD.index("conform: 71 passed, 0 failed") + len("conform: 71 passed, 0 fai")]
         self.check(cut, ["conform-summary"])
 
     def test_summary_disagrees_with_pass_lines(self):
-        self.check(edit(GOOD, "64 passed, 0 failed", "63 passed, 0 failed"), ["conform-summary"],
-                   why="reports 63 passed but printed 64 PASS lines")
+        self.check(edit(GOOD, "71 passed, 0 failed", "70 passed, 0 failed"), ["conform-summary"],
+                   why="reports 70 passed but printed 71 PASS lines")
 
     def test_fail_line_with_zero_failed_summary(self):
-        serial = edit(XSETBV_BUG, "62 passed, 2 failed", "62 passed, 0 failed")
+        serial = edit(XSETBV_BUG, "69 passed, 2 failed", "69 passed, 0 failed")
         self.check(serial, ["conform-no-fail", "conform-summary"])
 
     def test_required_check_missing(self):
         # the leaf sweep lost (a suite that quietly stopped running it)
         serial = re.sub(r"conform: PASS leaf-sweep selectors=[^\n]*\n", "", GOOD)
-        serial = edit(serial, "64 passed", "63 passed")
+        serial = edit(serial, "71 passed", "70 passed")
         self.check(serial, ["conform-required"], why="no PASS line for leaf-sweep")
+
+    def test_microcode_load_not_done_in_root(self):
+        # exitvisor printed one load line fewer than the three loads the guest made
+        line = re.search(r"exitvisor: cpu 0 the guest's microcode update [^\n]*\n", GOOD).group(0)
+        serial = GOOD.replace(line, "", 1)
+        self.check(serial, ["microcode-from-root"], why="2 'exitvisor: ... microcode update")
+
+    def test_mtrr_change_not_followed(self):
+        line = re.search(r"exitvisor: cpu 0 the guest's MTRRs changed [^\n]*\n", GOOD).group(0)
+        self.check(GOOD.replace(line, "", 1), ["mtrr-followed"], why="3 'exitvisor: ... the guest's MTRRs changed")
+
+    def test_mtrr_change_put_down_to_the_wrong_msr(self):
+        serial = edit(GOOD, "MTRRs changed (WRMSR 0x205,", "MTRRs changed (WRMSR 0x2ff,", count=4)
+        self.check(serial, ["mtrr-followed"], why="0x2ff")
+
+    def test_apic_move_not_followed(self):
+        serial = edit(GOOD, ": EPT write-protects the new page, the old one is writable again",
+                      ": EPT write-protects the new page")
+        self.check(serial, ["apic-move-followed"], why="did not make the page the xAPIC left writable")
+
+    def test_apic_move_line_missing(self):
+        line = re.search(r"exitvisor: cpu 0 the guest moved its xAPIC [^\n]*\n", GOOD).group(0)
+        self.check(GOOD.replace(line, "", 1), ["apic-move-followed"], why="1 'exitvisor: ... moved its xAPIC")
 
     def test_concurrency_on_fewer_vcpus(self):
         self.check(edit(GOOD, "concurrency vcpus=2 ", "concurrency vcpus=1 "), ["conform-concurrency"],

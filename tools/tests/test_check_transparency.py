@@ -18,6 +18,7 @@ from checker_case import CheckerCase  # noqa: E402
 BASELINE = os.path.join(HERE, "samples", "conform_baseline_1cpu.log")
 NMI = "conform: OBSERVE nmi self=1 nested-inside=1 nested-after-iret=2 max-depth=1 next=1\r\n"
 FAULTS = "conform: OBSERVE faults ud=1 gp=1 rf-clear=0\r\n"
+UCODE = "conform: OBSERVE microcode faults=0 revision-before=0x0 revision-after=0x0\r\n"
 
 
 def baseline_text():
@@ -49,31 +50,39 @@ class Transparency(unittest.TestCase):
 
     def test_the_baseline_observes_both(self):
         obs = check_conform.parse_text(baseline_text()).observed
-        self.assertEqual(sorted(obs), ["faults", "nmi"])
+        self.assertEqual(sorted(obs), ["faults", "microcode", "nmi"])
 
     def test_same_lines_pass(self):
-        rc, out = self.compare(self.run_dir("hv", "exitvisor: x\r\n" + FAULTS + NMI))
+        rc, out = self.compare(self.run_dir("hv", "exitvisor: x\r\n" + FAULTS + UCODE + NMI))
         self.assertEqual(rc, 0, out)
-        self.assertIn("2 passed, 0 failed", out)
+        self.assertIn("3 passed, 0 failed", out)
+
+    def test_microcode_revision_seen_changed_fails(self):
+        # A hypervisor that faked a successful load (the guest reading the
+        # revision it asked for) differs from the CPU without it.
+        faked = UCODE.replace("revision-after=0x0", "revision-after=0x45584954")
+        rc, out = self.compare(self.run_dir("hv", FAULTS + faked + NMI))
+        self.assertEqual(rc, 1)
+        self.assertIn("FAIL hv/microcode", out)
 
     def test_lost_nested_nmi_fails(self):
         # What exitvisor did before NMI-window exiting: the NMI sent inside the
         # handler waited for the next VM exit, so it was missing after IRET.
         lost = NMI.replace("nested-after-iret=2", "nested-after-iret=1")
-        rc, out = self.compare(self.run_dir("hv", FAULTS + lost))
+        rc, out = self.compare(self.run_dir("hv", FAULTS + UCODE + lost))
         self.assertEqual(rc, 1)
         self.assertIn("FAIL hv/nmi: under exitvisor 'self=1 nested-inside=1 nested-after-iret=1", out)
 
     def test_rf_clear_fails(self):
-        rc, out = self.compare(self.run_dir("hv", FAULTS.replace("rf-clear=0", "rf-clear=2") + NMI))
+        rc, out = self.compare(self.run_dir("hv", FAULTS.replace("rf-clear=0", "rf-clear=2") + UCODE + NMI))
         self.assertEqual(rc, 1)
         self.assertIn("FAIL hv/faults", out)
 
     def test_missing_line_fails_per_run(self):
-        rc, out = self.compare(self.run_dir("a", FAULTS + NMI), self.run_dir("b", FAULTS))
+        rc, out = self.compare(self.run_dir("a", FAULTS + UCODE + NMI), self.run_dir("b", FAULTS + UCODE))
         self.assertEqual(rc, 1)
         self.assertIn("FAIL b/nmi: no 'conform: OBSERVE nmi' line", out)
-        self.assertIn("3 passed, 1 failed", out)
+        self.assertIn("5 passed, 1 failed", out)
 
 
 class Baseline(CheckerCase):

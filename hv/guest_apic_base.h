@@ -1,0 +1,9 @@
+/* The guest moving its xAPIC, with init_sipi=intercept (hv/guest_apic_base.c). */
+#ifndef EXITVISOR_GUEST_APIC_BASE_H
+#define EXITVISOR_GUEST_APIC_BASE_H
+#include "vcpu.h"
+/* After the guest's WRMSR to IA32_APIC_BASE was done on this CPU. */
+void guest_apic_base_written(struct vcpu *v);
+/* Is the 4-KiB page some vCPU's xAPIC page, write-protected in EPT? */
+bool apic_page_is_watched(u64 page);
+#endif
