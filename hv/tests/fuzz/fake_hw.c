@@ -31,6 +31,8 @@ void fake_begin_exit(struct fin *in)
     fake.raw_rdmsr_calls = fake.raw_wrmsr_calls = fake.wbinvd_calls = fake.outb_calls = fake.invvpid_calls = 0;
     fake.mailbox_calls = fake.init_state_calls = fake.sipi_vector_calls = fake.sipi_vector = 0;
     fake.log_calls = fake.report_failures = 0;
+    fake.mtrr_followed_calls = fake.microcode_calls = fake.apic_base_calls = 0;
+    fake.microcode_linear = 0;
     fake.first_tsc = fake.last_tsc = 0;
     fake.tsc_reads = 0;
     fake.stop_reason = NULL;
@@ -306,6 +308,15 @@ bool guest_read_linear(u64 linear, u8 *buf, size_t n)
         return false;
     memcpy(buf, fake.code + off, n);
     return true;
+}
+
+/* A microcode update's buffer: never one physical run here (hv/guest_microcode.c then says so). */
+bool guest_linear_run(u64 linear, u64 n, u64 *pa)
+{
+    (void)linear;
+    (void)n;
+    (void)pa;
+    return false;
 }
 
 void vmcs_set_guest_init_state(u32 activity)

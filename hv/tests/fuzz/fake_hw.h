@@ -130,6 +130,8 @@ struct fake {
     u32 raw_rdmsr_calls, raw_wrmsr_calls, wbinvd_calls, outb_calls, invvpid_calls;
     u32 mailbox_calls, init_state_calls, sipi_vector_calls, sipi_vector;
     u32 log_calls, report_failures;
+    u32 mtrr_followed_calls, microcode_calls, apic_base_calls; /* fake_msr_watch.c */
+    u64 microcode_linear;
     u64 first_tsc, last_tsc;
     u32 tsc_reads;
 

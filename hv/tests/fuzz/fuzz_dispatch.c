@@ -3,7 +3,7 @@
  * handler (every file in hv/exits/, with the real hv/guest.c), on random exit reasons,
  * qualifications and guest state, over fake_hw.h's fake VMCS and hardware.
  *
- * fuzz-sources: hv/exit_dispatch.c hv/exits/[a-z]*.c hv/guest.c hv/guest_events.c hv/init_state.c hv/platform.c hv/leaves.c hv/exit_stats.c hv/exit_names.c hv/exit_possible.c hv/insn_decode.c hv/stats_report.c hv/timeline.c hv/log_ring.c hv/fmt.c hv/tests/fuzz/fake_hw.c
+ * fuzz-sources: hv/exit_dispatch.c hv/exits/[a-z]*.c hv/guest.c hv/guest_events.c hv/init_state.c hv/platform.c hv/leaves.c hv/exit_stats.c hv/exit_names.c hv/exit_possible.c hv/insn_decode.c hv/stats_report.c hv/timeline.c hv/log_ring.c hv/fmt.c hv/guest_mtrr.c hv/guest_microcode.c hv/guest_apic_base.c hv/ept_edit.c hv/ept_live.c hv/arena.c hv/mtrr.c hv/mtrr_read.c hv/microcode.c hv/tests/fuzz/fake_hw.c
  * fuzz-cflags: -include hv/tests/fuzz/fake_hw.h
  * fuzz-max-len: 2048
  *
@@ -124,9 +124,11 @@ static void setup(struct fin *f)
     log_ring_reset(&log_ring);
     state.log_ring = &log_ring;
     state.boot_log_open = fin_u8(f) & 1;
+    state.apic_page = (u64)(uintptr_t)apic_buf;
     for (u32 i = 0; i < nr; i++) {
         vcpus[i].index = vcpus[i].apic_id = i;
         vcpus[i].shard = &stats.shard[i];
+        vcpus[i].apic_page = state.apic_page; /* no xAPIC moved (hv/guest_apic_base.c needs a real EPT) */
     }
     for (u32 r = 0; r < EXIT_REASON_COUNT; r += 8) {
         u8 bits = fin_u8(f);
@@ -149,7 +151,6 @@ static void setup(struct fin *f)
     state.pin_ctls = state.opt.intercept_init_sipi ? PIN_NMI_EXITING : 0;
     state.cr0_mask = fin_u64(f);
     state.cr4_mask = fin_u64(f) | CR4_VMXE | CR4_SMXE;
-    state.apic_page = (u64)(uintptr_t)apic_buf;
     state.nr_memory = fin_u8(f) % 4;
     for (u32 i = 0; i < state.nr_memory; i++) {
         /* Realistic: below 2^52 and at most 2^32 pages, so no range wraps. */
@@ -269,6 +270,14 @@ static void one_exit(struct fin *f, jmp_buf *stop)
     bool stopped = setjmp(*stop) != 0;
     if (!stopped)
         vmexit_dispatch(&regs, v);
+    /* A WRMSR to IA32_APIC_BASE (init_sipi=intercept) moves this vCPU's
+     * xAPIC page to the input's value; with no EPT here nothing else
+     * follows. Put it back, or a later EPT violation at an address of the
+     * input's choosing would be emulated as an APIC store there. */
+    FUZZ_CHECK(v->apic_page == state.apic_page || (basic == EXIT_REASON_WRMSR && (u32)before.rcx == 0x1B &&
+                                                   state.opt.intercept_init_sipi),
+               "the xAPIC page of vCPU %u moved on exit reason %u", v->index, basic);
+    v->apic_page = state.apic_page;
     const struct exit_stats_shard *s = &stats.shard[v->index];
 
     /* ---- counting ---- */
@@ -450,7 +459,8 @@ static void one_exit(struct fin *f, jmp_buf *stop)
     }
     case EXIT_REASON_EPT_VIOLATION: {
         u64 qual = fake_vmcs_get(VMCS_EXIT_QUALIFICATION);
-        bool apic_store = (gpa & ~0xFFFull) == state.apic_page && (qual & 2);
+        /* Only init_sipi=intercept write-protects the APIC page. */
+        bool apic_store = (gpa & ~0xFFFull) == state.apic_page && (qual & 2) && state.opt.intercept_init_sipi;
         if (!apic_store) {
             FUZZ_CHECK(memcmp(apic_before, apic_buf, sizeof(apic_buf)) == 0, "EPT exit wrote to the APIC page");
             if (in_hv_memory(gpa))

@@ -4,13 +4,17 @@
  * safe_rdmsr/safe_wrmsr, a stub ipi_intercept_icr) with the real
  * hv/guest.c doing the RIP skip and the #GP injection.
  *
- * fuzz-sources: hv/exits/msr.c hv/guest.c hv/tests/fuzz/fake_hw.c
+ * fuzz-sources: hv/exits/msr.c hv/guest.c hv/mtrr.c hv/tests/fuzz/fake_hw.c hv/tests/fuzz/fake_msr_watch.c
  * fuzz-cflags: -include hv/tests/fuzz/fake_hw.h
  * fuzz-max-len: 1024
  *
- * Once at start-up, the bitmap (4 KiB, exactly-sized for ASan): reads and
- * writes of IA32_FEATURE_CONTROL, every IA32_VMX_* MSR (0x480-0x492) and the
- * x2APIC ICR exit; no other MSR of the two bitmap ranges does.
+ * Once at start-up, the bitmap (4 KiB, exactly-sized for ASan) in each
+ * INIT/SIPI mode, with and without EPT: reads and writes of
+ * IA32_FEATURE_CONTROL and every IA32_VMX_* MSR (0x480-0x492) exit, and
+ * with init_sipi=intercept the x2APIC ICR's; writes only of
+ * IA32_BIOS_UPDT_TRIG, with EPT of the MTRRs (8 variable ranges here), and
+ * with init_sipi=intercept of IA32_APIC_BASE; no other MSR of the two
+ * bitmap ranges exits.
  * Per input, up to 32 RDMSR/WRMSR exits with random ECX (the high half of
  * RCX too, which must be ignored), RAX, RDX, other GPRs and hardware answers
  * (the access faults or not, the value read, the ICR write is taken by
@@ -23,9 +27,14 @@
  *     EDX:EAX = the value (IA32_FEATURE_CONTROL without the two VMX-enable
  *     bits), the high halves of RAX and RDX cleared, other GPRs unchanged;
  *   - WRMSR of IA32_FEATURE_CONTROL or a VMX MSR: #GP and the hardware is
- *     never written; the ICR goes to hv/ipi.c first (skip if it takes it);
- *     otherwise the hardware is written once with ECX and EDX:EAX (low
- *     halves only) and its fault is the guest's #GP; GPRs never change.
+ *     never written; IA32_BIOS_UPDT_TRIG goes to hv/guest_microcode.c with
+ *     EDX:EAX and never to the hardware from here; the ICR goes to
+ *     hv/ipi.c first (skip if it takes it); otherwise the hardware is
+ *     written once with ECX and EDX:EAX (low halves only) and its fault is
+ *     the guest's #GP; a write that went through is handed on once to
+ *     hv/guest_mtrr.c (an MTRR, with EPT) or hv/guest_apic_base.c
+ *     (IA32_APIC_BASE, init_sipi=intercept), and nothing else is; GPRs
+ *     never change.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -41,6 +50,16 @@
 
 static bool is_vmx_msr(u32 m) { return m >= 0x480 && m <= 0x492; }
 static bool protected_msr(u32 m, bool intercept) { return m == 0x3A || (m == 0x830 && intercept) || is_vmx_msr(m); }
+/* The MTRRs with 8 variable ranges, spelled out from the SDM's MSR list. */
+static bool is_mtrr(u32 m)
+{
+    return m == 0x2FF || m == 0x250 || m == 0x258 || m == 0x259 || (m >= 0x268 && m <= 0x26F) ||
+           (m >= 0x200 && m <= 0x20F);
+}
+static bool watched_write(u32 m, bool intercept, bool ept)
+{
+    return protected_msr(m, intercept) || m == 0x79 || (ept && is_mtrr(m)) || (intercept && m == 0x1B);
+}
 
 static bool bitmap_bit(const u8 *bm, u32 base, u32 msr)
 {
@@ -54,14 +73,18 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     (void)argc;
     (void)argv;
-    for (int intercept = 0; intercept < 2; intercept++) {
-        /* init_sipi=intercept adds the x2APIC ICR, and nothing else. */
+    for (int mode = 0; mode < 4; mode++) {
+        bool intercept = mode & 1, ept = mode & 2;
         u8 *bm = calloc(1, 4096);
-        msr_bitmap_init(bm, intercept);
+        state.opt.intercept_init_sipi = intercept;
+        state.proc2_ctls = ept ? PROC2_ENABLE_EPT : 0;
+        state.mtrr_variable_count = 8;
+        msr_bitmap_init(bm, &state);
         for (u32 i = 0; i < 0x2000; i++) {
             u32 lo = i, hi = 0xC0000000u + i;
             FUZZ_CHECK(bitmap_bit(bm, 0, lo) == protected_msr(lo, intercept), "bitmap: read of MSR 0x%x", lo);
-            FUZZ_CHECK(bitmap_bit(bm, 2048, lo) == protected_msr(lo, intercept), "bitmap: write of MSR 0x%x", lo);
+            FUZZ_CHECK(bitmap_bit(bm, 2048, lo) == watched_write(lo, intercept, ept), "bitmap: write of MSR 0x%x",
+                       lo);
             FUZZ_CHECK(!bitmap_bit(bm, 1024, hi), "bitmap: read of MSR 0x%x", hi);
             FUZZ_CHECK(!bitmap_bit(bm, 3072, hi), "bitmap: write of MSR 0x%x", hi);
         }
@@ -75,6 +98,7 @@ static u32 pick_msr(struct fin *f)
 {
     static const u32 interesting[] = {
         0x3A, 0x830, 0x480, 0x481, 0x485, 0x48B, 0x491, 0x492, 0x47F, 0x493, 0x1B, 0x10, 0x277, 0x2FF, 0x1FFF, 0x2000,
+        0x79, 0x8B, 0x200, 0x20F, 0x210, 0x250, 0x26F, 0x270,
         0xC0000080u, 0xC0000100u, 0xC0001FFFu, 0xC0002000u, 0x4000003Au, 0x40000830u, 0x80000480u, 0xFFFFFFFFu,
     };
     u8 sel = fin_u8(f);
@@ -104,6 +128,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         fake.msr_fault = sel & 4;
         fake.ipi_delivers = sel & 8;
         state.opt.intercept_init_sipi = (sel & 16) != 0;
+        state.proc2_ctls = (sel & 32) ? PROC2_ENABLE_EPT : 0;
+        state.mtrr_variable_count = 8;
         fake.msr_value = fin_edgy_u64(&f);
         u64 rip = fin_u64(&f);
         fake_vmcs_set(VMCS_GUEST_RIP, rip);
@@ -169,6 +195,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 continue;
             }
             u64 value = ((before.rdx & 0xFFFFFFFFu) << 32) | (before.rax & 0xFFFFFFFFu);
+            bool ept = (state.proc2_ctls & PROC2_ENABLE_EPT) != 0, intercept = state.opt.intercept_init_sipi;
+            if (msr == 0x79) {
+                FUZZ_CHECK(fake.microcode_calls == 1 && fake.microcode_linear == value && fake.safe_wrmsr_calls == 0,
+                           "microcode trigger: %u loads of 0x%llx, %u direct writes", fake.microcode_calls,
+                           (unsigned long long)fake.microcode_linear, fake.safe_wrmsr_calls);
+                continue;
+            }
+            FUZZ_CHECK(fake.microcode_calls == 0, "WRMSR 0x%x went to hv/guest_microcode.c", msr);
+            bool through = !fake.msr_fault;
+            FUZZ_CHECK(fake.mtrr_followed_calls == (ept && is_mtrr(msr) && through),
+                       "WRMSR 0x%x (EPT %d, fault %d): handed to hv/guest_mtrr.c %u times", msr, ept, fake.msr_fault,
+                       fake.mtrr_followed_calls);
+            FUZZ_CHECK(fake.apic_base_calls == (intercept && msr == 0x1B && through),
+                       "WRMSR 0x%x (intercept %d, fault %d): handed to hv/guest_apic_base.c %u times", msr, intercept,
+                       fake.msr_fault, fake.apic_base_calls);
             if (msr == 0x830 && state.opt.intercept_init_sipi) {
                 FUZZ_CHECK(fake.ipi_calls == 1 && fake.ipi_low == (u32)value && fake.ipi_high == (u32)(value >> 32),
                            "ICR write: %u calls to hv/ipi.c", fake.ipi_calls);
