@@ -41,8 +41,9 @@ static void intercept(u8 *bitmap, u32 msr)
     intercept_writes(bitmap, msr);
 }
 
-/* Without EPT the MTRRs act on guest accesses directly: nothing to follow. */
-static bool follows_mtrrs(const struct hv_state *h)
+/* The MTRR and xAPIC-base followers change the EPT: without it the MTRRs
+ * act on guest accesses directly and no page is write-protected. */
+static bool has_ept(const struct hv_state *h)
 {
     return (h->proc2_ctls & PROC2_ENABLE_EPT) != 0;
 }
@@ -52,20 +53,22 @@ void msr_bitmap_init(u8 *bitmap, const struct hv_state *h)
     intercept(bitmap, MSR_IA32_FEATURE_CONTROL);
     if (h->opt.intercept_init_sipi) {
         intercept(bitmap, MSR_X2APIC_ICR); /* INIT/SIPI between vCPUs, hv/ipi.c */
-        intercept_writes(bitmap, MSR_IA32_APIC_BASE); /* the protected xAPIC page follows */
+        if (has_ept(h))
+            intercept_writes(bitmap, MSR_IA32_APIC_BASE); /* the protected xAPIC page follows */
     }
     for (u32 msr = MSR_IA32_VMX_FIRST; msr <= MSR_IA32_VMX_LAST; msr++)
         intercept(bitmap, msr);
     intercept_writes(bitmap, MSR_IA32_BIOS_UPDT_TRIG);
     for (u32 msr = MSR_IA32_MTRR_PHYSBASE0; msr <= MSR_IA32_MTRR_DEF_TYPE; msr++)
-        if (follows_mtrrs(h) && mtrr_msr_is(msr, h->mtrr_variable_count))
+        if (has_ept(h) && mtrr_msr_is(msr, h->mtrr_variable_count))
             intercept_writes(bitmap, msr);
 }
 
 bool msr_write_is_watched(u32 msr)
 {
-    return msr == MSR_IA32_BIOS_UPDT_TRIG || (follows_mtrrs(hv) && mtrr_msr_is(msr, hv->mtrr_variable_count)) ||
-           ((msr == MSR_X2APIC_ICR || msr == MSR_IA32_APIC_BASE) && hv->opt.intercept_init_sipi);
+    return msr == MSR_IA32_BIOS_UPDT_TRIG || (has_ept(hv) && mtrr_msr_is(msr, hv->mtrr_variable_count)) ||
+           (msr == MSR_X2APIC_ICR && hv->opt.intercept_init_sipi) ||
+           (msr == MSR_IA32_APIC_BASE && hv->opt.intercept_init_sipi && has_ept(hv));
 }
 
 static bool is_vmx_capability_msr(u32 msr)
@@ -113,9 +116,9 @@ void handle_wrmsr(struct vcpu *v)
         guest_inject_gp0();
         return;
     }
-    if (follows_mtrrs(hv) && mtrr_msr_is(msr, hv->mtrr_variable_count))
+    if (has_ept(hv) && mtrr_msr_is(msr, hv->mtrr_variable_count))
         guest_mtrr_written(v, msr);
-    else if (msr == MSR_IA32_APIC_BASE && hv->opt.intercept_init_sipi)
+    else if (msr == MSR_IA32_APIC_BASE && hv->opt.intercept_init_sipi && has_ept(hv))
         guest_apic_base_written(v);
     guest_skip_instruction(v);
 }

@@ -13,7 +13,7 @@
  * IA32_FEATURE_CONTROL and every IA32_VMX_* MSR (0x480-0x492) exit, and
  * with init_sipi=intercept the x2APIC ICR's; writes only of
  * IA32_BIOS_UPDT_TRIG, with EPT of the MTRRs (8 variable ranges here), and
- * with init_sipi=intercept of IA32_APIC_BASE; no other MSR of the two
+ * with init_sipi=intercept and EPT of IA32_APIC_BASE; no other MSR of the two
  * bitmap ranges exits.
  * Per input, up to 32 RDMSR/WRMSR exits with random ECX (the high half of
  * RCX too, which must be ignored), RAX, RDX, other GPRs and hardware answers
@@ -33,7 +33,7 @@
  *     written once with ECX and EDX:EAX (low halves only) and its fault is
  *     the guest's #GP; a write that went through is handed on once to
  *     hv/guest_mtrr.c (an MTRR, with EPT) or hv/guest_apic_base.c
- *     (IA32_APIC_BASE, init_sipi=intercept), and nothing else is; GPRs
+ *     (IA32_APIC_BASE, init_sipi=intercept, EPT), and nothing else is; GPRs
  *     never change.
  */
 #include <stdlib.h>
@@ -58,7 +58,7 @@ static bool is_mtrr(u32 m)
 }
 static bool watched_write(u32 m, bool intercept, bool ept)
 {
-    return protected_msr(m, intercept) || m == 0x79 || (ept && is_mtrr(m)) || (intercept && m == 0x1B);
+    return protected_msr(m, intercept) || m == 0x79 || (ept && is_mtrr(m)) || (intercept && ept && m == 0x1B);
 }
 
 static bool bitmap_bit(const u8 *bm, u32 base, u32 msr)
@@ -207,7 +207,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             FUZZ_CHECK(fake.mtrr_followed_calls == (ept && is_mtrr(msr) && through),
                        "WRMSR 0x%x (EPT %d, fault %d): handed to hv/guest_mtrr.c %u times", msr, ept, fake.msr_fault,
                        fake.mtrr_followed_calls);
-            FUZZ_CHECK(fake.apic_base_calls == (intercept && msr == 0x1B && through),
+            FUZZ_CHECK(fake.apic_base_calls == (intercept && ept && msr == 0x1B && through),
                        "WRMSR 0x%x (intercept %d, fault %d): handed to hv/guest_apic_base.c %u times", msr, intercept,
                        fake.msr_fault, fake.apic_base_calls);
             if (msr == 0x830 && state.opt.intercept_init_sipi) {
