@@ -141,7 +141,7 @@ static bool exit_is_own(struct vcpu *v, u32 owner)
     case OWN_IF_APIC_STORE:
         return hv->opt.intercept_init_sipi && apic_page_is_watched(vmcs_read(VMCS_GUEST_PHYSICAL_ADDRESS) & ~0xFFFull);
     case OWN_IF_WATCHED_MSR:
-        return msr_write_is_watched((u32)v->regs->rcx);
+        return msr_write_is_watched(hv->msr_bitmap, (u32)v->regs->rcx);
     default:
         return false;
     }
@@ -172,9 +172,9 @@ void vmexit_dispatch(struct guest_regs *regs, struct vcpu *v)
         log_exit(v, "exit with a reason the SDM does not define");
         vcpu_stop(v, "unknown exit reason");
     }
+    exit_shard_count(v->shard, basic);
     u32 owner = exits[basic].owner;
     v->exit_own = owner != GUEST && exit_is_own(v, owner);
-    exit_shard_count(v->shard, basic);
     if (timeline_due(hv->timeline, start))
         timeline_sample(hv->timeline, hv->stats, start);
     exits[basic].handler(v);

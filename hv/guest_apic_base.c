@@ -22,14 +22,6 @@ static u64 *ept_root(void)
     return (u64 *)(uintptr_t)(hv->ept_pointer & EPT_ADDR_MASK);
 }
 
-bool apic_page_is_watched(u64 page)
-{
-    for (u32 i = 0; i < hv->nr_vcpus; i++)
-        if (hv->vcpus[i].apic_page == page)
-            return true;
-    return false;
-}
-
 void guest_apic_base_written(struct vcpu *v)
 {
     u64 page = rdmsr(MSR_IA32_APIC_BASE) & hv->ept_mtrr.address_mask & ~0xFFFull;

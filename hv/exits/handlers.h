@@ -3,6 +3,7 @@
 #ifndef EXITVISOR_EXITS_HANDLERS_H
 #define EXITVISOR_EXITS_HANDLERS_H
 #include "../vcpu.h"
+#include "../arch/msr.h"
 
 typedef void (*exit_handler)(struct vcpu *v);
 
@@ -12,8 +13,20 @@ void handle_cpuid(struct vcpu *v);
 void handle_rdmsr(struct vcpu *v);
 void handle_wrmsr(struct vcpu *v);
 void msr_bitmap_init(u8 *bitmap, const struct hv_state *h);
-/* Does a WRMSR of msr exit only because exitvisor watches it? */
-bool msr_write_is_watched(u32 msr);
+/* Does a WRMSR of msr exit only because exitvisor watches it? The MSR
+ * bitmap's write half holds exactly the MSRs whose writes exitvisor
+ * intercepts (msr_bitmap_init); of those, IA32_FEATURE_CONTROL and the VMX
+ * MSRs are refused (the guest's own attempts at VMX), every other one is
+ * watched. MSRs outside the bitmap's two ranges always exit: the guest's.
+ * Inline and call-free: the dispatcher asks before every WRMSR handler. */
+static inline bool msr_write_is_watched(const u8 *bitmap, u32 msr)
+{
+    u32 base = msr >= 0xC0000000u ? 1024 : 0, bit = msr & 0x1FFF;
+    if ((msr > 0x1FFF && msr - 0xC0000000u > 0x1FFF) || msr == MSR_IA32_FEATURE_CONTROL ||
+        (msr >= MSR_IA32_VMX_FIRST && msr <= MSR_IA32_VMX_LAST))
+        return false;
+    return (bitmap[2048 + base + bit / 8] >> (bit % 8)) & 1;
+}
 /* cr.c */
 void handle_cr_access(struct vcpu *v);
 /* xsetbv.c */

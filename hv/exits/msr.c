@@ -64,13 +64,6 @@ void msr_bitmap_init(u8 *bitmap, const struct hv_state *h)
             intercept_writes(bitmap, msr);
 }
 
-bool msr_write_is_watched(u32 msr)
-{
-    return msr == MSR_IA32_BIOS_UPDT_TRIG || (has_ept(hv) && mtrr_msr_is(msr, hv->mtrr_variable_count)) ||
-           (msr == MSR_X2APIC_ICR && hv->opt.intercept_init_sipi) ||
-           (msr == MSR_IA32_APIC_BASE && hv->opt.intercept_init_sipi && has_ept(hv));
-}
-
 static bool is_vmx_capability_msr(u32 msr)
 {
     return msr >= MSR_IA32_VMX_FIRST && msr <= MSR_IA32_VMX_LAST;
