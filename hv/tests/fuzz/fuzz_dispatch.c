@@ -76,6 +76,7 @@ static struct timeline timeline;
 static struct log_ring log_ring;
 static struct vcpu vcpus[MAX_VCPUS];
 static u8 apic_buf[4096] __attribute__((aligned(4096)));
+static u8 msr_bitmap[4096]; /* built per input by msr_bitmap_init, as at launch */
 static u8 apic_before[4096], apic_pattern[4096];
 static u8 code[32];
 
@@ -149,6 +150,10 @@ static void setup(struct fin *f)
     state.opt.watch_reset_port = (sel & 64) != 0;
     state.has_nmi_window = (sel & 128) != 0;
     state.pin_ctls = state.opt.intercept_init_sipi ? PIN_NMI_EXITING : 0;
+    state.mtrr_variable_count = fin_u8(f) % 40; /* IA32_MTRRCAP.VCNT; above 32 is capped */
+    memset(msr_bitmap, 0, sizeof(msr_bitmap));
+    msr_bitmap_init(msr_bitmap, &state);
+    state.msr_bitmap = msr_bitmap;
     state.cr0_mask = fin_u64(f);
     state.cr4_mask = fin_u64(f) | CR4_VMXE | CR4_SMXE;
     state.nr_memory = fin_u8(f) % 4;
@@ -217,6 +222,11 @@ static void one_exit(struct fin *f, jmp_buf *stop)
     if (basic == EXIT_REASON_VMCALL && (shape & 3))
         regs.rax = ((shape & 16) ? EXV_VMCALL_PRINT_STATS : (shape & 64) ? EXV_VMCALL_BOOT_LOG : EXV_VMCALL_PING) |
                    ((shape & 4) ? (u64)fin_u32(f) << 32 : 0);
+    if ((basic == EXIT_REASON_WRMSR || basic == EXIT_REASON_RDMSR) && (shape & 3)) {
+        /* The MSRs exitvisor watches or refuses, and their neighbours. */
+        static const u32 msrs[] = { 0x79, 0x2FF, 0x200, 0x20F, 0x23F, 0x250, 0x26F, 0x270, 0x1B, 0x830, 0x3A, 0x480 };
+        regs.rcx = msrs[fin_u8(f) % 12] | ((u64)fin_u32(f) << 32);
+    }
     if (basic == EXIT_REASON_XSETBV && (shape & 3)) {
         regs.rcx = (shape & 4) ? 0 : regs.rcx;
         regs.rax = (u32)(fake.xcr0_supported & fin_u64(f)) | 1;
@@ -291,6 +301,20 @@ static void one_exit(struct fin *f, jmp_buf *stop)
         return;
     }
     FUZZ_CHECK(v->exit_reason == basic && v->regs == &regs, "vcpu exit_reason %u, want %u", v->exit_reason, basic);
+    if (!stopped && v->exit_reason == basic) {
+        /* Whose exit: spelled out here from what exitvisor watches. */
+        u32 msr = (u32)before.rcx, vcnt = state.mtrr_variable_count > 32 ? 32 : state.mtrr_variable_count;
+        bool ept = (state.proc2_ctls & PROC2_ENABLE_EPT) != 0, icpt = state.opt.intercept_init_sipi;
+        bool mtrr = msr == 0x2FF || msr == 0x250 || msr == 0x258 || msr == 0x259 || (msr >= 0x268 && msr <= 0x26F) ||
+                    (msr >= 0x200 && msr < 0x200 + 2 * vcnt);
+        bool own = basic == EXIT_REASON_EXCEPTION_NMI || basic == EXIT_REASON_NMI_WINDOW ||
+                   basic == EXIT_REASON_IO_INSTRUCTION ||
+                   (basic == EXIT_REASON_EPT_VIOLATION && icpt && (gpa & ~0xFFFull) == state.apic_page) ||
+                   (basic == EXIT_REASON_WRMSR &&
+                    (msr == 0x79 || (ept && mtrr) || (icpt && msr == 0x830) || (icpt && ept && msr == 0x1B)));
+        FUZZ_CHECK(s->own_count == shard_before.own_count + own, "reason %u (MSR 0x%x): own count %llu -> %llu, want +%d",
+                   basic, msr, (unsigned long long)shard_before.own_count, (unsigned long long)s->own_count, own);
+    }
     FUZZ_CHECK(s->count[basic] == shard_before.count[basic] + 1 && s->total_count == shard_before.total_count + 1,
                "reason %u: count %llu -> %llu, total %llu -> %llu", basic,
                (unsigned long long)shard_before.count[basic], (unsigned long long)s->count[basic],
