@@ -35,19 +35,25 @@ EFI_LIBS := -L$(EFI_LIB) -lgnuefi -lefi
 EFI_SECTIONS := -j .text -j .sdata -j .data -j .rodata -j .dynamic -j .dynsym -j .rel \
 	-j .rela -j .rel.* -j .rela.* -j .reloc
 
-HV_C   := $(wildcard hv/*.c hv/exits/*.c)
-HV_ASM := $(wildcard hv/*.asm boot/*.asm)
+# hv/ by layer: vmx/ (VMX plumbing), mem/ (EPT, page tables, guest memory),
+# stats/ (counters, leaves, the ABI), guest/ (what the guest does: events,
+# INIT/SIPI, MTRRs, microcode, xAPIC), platform/ (serial, log, root-mode
+# exceptions), exits/ (the handlers); the dispatcher and launch at the top.
+HV_LAYERS := vmx mem stats guest platform exits
+HV_C   := $(wildcard hv/*.c $(HV_LAYERS:%=hv/%/*.c))
+HV_ASM := $(wildcard hv/*.asm $(HV_LAYERS:%=hv/%/*.asm) boot/*.asm)
+HV_H   := $(wildcard hv/*.h hv/arch/*.h $(HV_LAYERS:%=hv/%/*.h))
 BOOT_C := $(wildcard boot/*.c)
 HV_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(HV_C) $(BOOT_C)) $(patsubst %.asm,$(BUILD)/obj/%.o,$(HV_ASM))
-PROBE_OBJ := $(BUILD)/obj/guest/probe.o $(BUILD)/obj/guest/uefi_guest.o $(BUILD)/obj/hv/exit_names.o
+PROBE_OBJ := $(BUILD)/obj/guest/probe.o $(BUILD)/obj/guest/uefi_guest.o $(BUILD)/obj/hv/stats/exit_names.o
 BENCH_OBJ := $(BUILD)/obj/guest/bench.o $(BUILD)/obj/guest/uefi_guest.o
-CONFORM_OBJ := $(BUILD)/obj/guest/conform.o $(BUILD)/obj/guest/uefi_guest.o $(BUILD)/obj/hv/exit_names.o
+CONFORM_OBJ := $(BUILD)/obj/guest/conform.o $(BUILD)/obj/guest/uefi_guest.o $(BUILD)/obj/hv/stats/exit_names.o
 CRASH_OBJ := $(BUILD)/obj/guest/crash.o
 
 # Host-testable logic, compiled natively for the unit tests.
-HOST_SRC := hv/page_walk.c hv/exit_stats.c hv/leaves.c hv/exit_names.c hv/exit_possible.c hv/fmt.c hv/insn_decode.c boot/acpi_tables.c \
-	hv/stats_report.c hv/timeline.c hv/log_ring.c \
-	hv/mtrr.c hv/ept_edit.c hv/arena.c hv/microcode.c hv/identity_map.c hv/apic_id.c hv/machine_check.c hv/vmx_errors.c boot/next_stage.c hv/vmx_caps.c hv/tests/data/vmx_caps_models.c
+HOST_SRC := hv/mem/page_walk.c hv/stats/exit_stats.c hv/stats/leaves.c hv/stats/exit_names.c hv/stats/exit_possible.c hv/platform/fmt.c hv/guest/insn_decode.c boot/acpi_tables.c \
+	hv/stats/stats_report.c hv/stats/timeline.c hv/stats/log_ring.c \
+	hv/mem/mtrr.c hv/mem/ept_edit.c hv/mem/arena.c hv/guest/microcode.c hv/mem/identity_map.c hv/guest/apic_id.c hv/guest/machine_check.c hv/vmx/vmx_errors.c boot/next_stage.c hv/vmx/vmx_caps.c hv/tests/data/vmx_caps_models.c
 HOST_TESTS := $(wildcard hv/tests/*.c)
 HOST_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -fsanitize=address,undefined -pthread -I.
 
@@ -60,7 +66,7 @@ deps:
 # V=1 shows full command lines.
 Q := $(if $(V),,@)
 
-$(BUILD)/obj/%.o: %.c $(wildcard hv/*.h hv/arch/*.h hv/exits/*.h boot/*.h guest/*.h)
+$(BUILD)/obj/%.o: %.c $(HV_H) $(wildcard boot/*.h guest/*.h)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(EFI_CFLAGS) -c $< -o $@
@@ -147,7 +153,7 @@ run-linux: deps
 		--timeout $(LINUX_TIMEOUT) --out $(BUILD)/linux/run
 
 # ---- tests ----
-$(BUILD)/host/unit_tests: $(HOST_SRC) $(HOST_TESTS) $(wildcard hv/*.h hv/arch/*.h hv/tests/*.h boot/*.h) guest/exv_ratio.h
+$(BUILD)/host/unit_tests: $(HOST_SRC) $(HOST_TESTS) $(HV_H) $(wildcard hv/tests/*.h boot/*.h) guest/exv_ratio.h
 	@mkdir -p $(dir $@)
 	gcc $(HOST_CFLAGS) $(HOST_SRC) $(HOST_TESTS) -o $@
 

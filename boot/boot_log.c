@@ -2,8 +2,8 @@
 #include <efi.h>
 #include <efilib.h>
 #include "boot_log.h"
-#include "../hv/abi.h"
-#include "../hv/log.h"
+#include "../hv/stats/abi.h"
+#include "../hv/platform/log.h"
 
 #define MAX_SCREENS 8
 

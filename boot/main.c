@@ -14,9 +14,9 @@
 #include "boot_log.h"
 #include "../hv/arch/msr.h"
 #include "../hv/hv.h"
-#include "../hv/log.h"
-#include "../hv/serial.h"
-#include "../hv/abi.h"
+#include "../hv/platform/log.h"
+#include "../hv/platform/serial.h"
+#include "../hv/stats/abi.h"
 
 extern int enter_guest_here(u32 index, hv_launch_fn launch);
 

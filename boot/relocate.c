@@ -16,7 +16,7 @@
  * and every VM exit runs there. The original keeps running the boot code
  * (next-stage choice, MP services, chain-loading) as the guest, before and
  * after each CPU is launched. So no guest ever needs the copy, and EPT can
- * make it unreachable (hv/ept.c); the original is just firmware-owned
+ * make it unreachable (hv/mem/ept.c); the original is just firmware-owned
  * memory that returns to the OS like any application's.
  */
 #include <efi.h>

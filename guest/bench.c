@@ -35,7 +35,7 @@
 #include <efi.h>
 #include <efilib.h>
 
-#include "../hv/abi.h"
+#include "../hv/stats/abi.h"
 #include "../hv/arch/exit_reasons.h"
 #include "../boot/mp_services.h"   /* EFI_MP_SERVICES_PROTOCOL: gnu-efi lacks it */
 #include "uefi_guest.h"

@@ -2,7 +2,7 @@
  * conform — exitvisor's exit conformance suite (a GNU-EFI application).
  *
  * The product promises exact numbers. This guest provokes exits on purpose
- * and checks, through the CPUID leaves of hv/abi.h, that the hypervisor saw
+ * and checks, through the CPUID leaves of hv/stats/abi.h, that the hypervisor saw
  * exactly what the guest did, that hostile instructions get the answer a CPU
  * without VMX would give, and that the hypervisor survives all of it. It
  * prints one line per check:
@@ -29,7 +29,7 @@
  *   5. the hypervisor's own memory (leaf 0x40000003) is out of reach;
  *   6. after all that, the hypervisor still answers and counts exactly.
  *
- * Counting rules everything below relies on (hv/abi.h): every query of the
+ * Counting rules everything below relies on (hv/stats/abi.h): every query of the
  * statistics leaves is itself a CPUID exit (reason 10), counted before it is
  * answered, so a count answer includes the query asking; cycles are added
  * after an exit's handler returns, so a cycles answer does not include the
@@ -46,12 +46,12 @@
 #include <efi.h>
 #include <efilib.h>
 
-#include "../hv/abi.h"
+#include "../hv/stats/abi.h"
 #include "../hv/arch/exit_reasons.h"
 #include "../hv/arch/msr.h"
 #include "../hv/arch/x86_defs.h"
 #include "../hv/arch/apic.h"
-#include "../hv/exit_names.h"
+#include "../hv/stats/exit_names.h"
 #include "../boot/mp_services.h"   /* EFI_MP_SERVICES_PROTOCOL: gnu-efi lacks it */
 #include "uefi_guest.h"
 #include "exv_query.h"
@@ -1036,7 +1036,7 @@ static UINT32 op_apic_tpr_store(UINT32 i)
 }
 
 /* Moving the xAPIC (IA32_APIC_BASE) with init_sipi=intercept: the write
- * protection follows the page (hv/guest_apic_base.c). The new base is a
+ * protection follows the page (hv/guest/guest_apic_base.c). The new base is a
  * page of the PCI hole no device claims in Bochs, 2 MiB away from the
  * usual 0xFEE00000, so exitvisor splits a large EPT page for it. */
 #define APIC_MOVED_BASE 0xFEA00000ull
@@ -1442,7 +1442,7 @@ static void coverage(void)
 /* ------------------------------------------------------------------------
  * Leaf sweep: leaves 0x4FFFFFFE/D/C for ECX = 0..255, 0xFFFFFFFF and 64
  * fixed pseudo-random values (xorshift32 from a fixed seed), against the
- * rules of hv/abi.h with the classes from the map:
+ * rules of hv/stats/abi.h with the classes from the map:
  *   undefined (SDM leaves it unassigned, or >= 80, or 0xFFFFFFFF on the
  *     two course leaves): EAX = EBX = ECX = 0, EDX = 0xFFFFFFFF;
  *   impossible: all four 0;
@@ -1579,7 +1579,7 @@ static void leaf_sweep(void)
  *
  * The MP-services dispatch itself causes exits: waking the APs is
  * INIT-SIPI-SIPI (stores to the APIC page, i.e. EPT violations on the BSP,
- * and NMI kicks on the APs, hv/ipi.c), the AP start-up code may execute
+ * and NMI kicks on the APs, hv/guest/ipi.c), the AP start-up code may execute
  * CPUID, and the BSP takes timer interrupts while it waits. None of that
  * may land in the measured window, so the participants meet at barriers in
  * shared memory (plain loads and atomics: no exits, and no PAUSE, which

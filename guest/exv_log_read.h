@@ -1,5 +1,5 @@
 /*
- * Reading the hypervisor's log (leaf 0x40000008, hv/abi.h), 16 bytes per
+ * Reading the hypervisor's log (leaf 0x40000008, hv/stats/abi.h), 16 bytes per
  * CPUID, for the UEFI probe and the Linux exvprobe alike. Each whole line is
  * handed to emit() without its "exitvisor: " prefix (so a printed copy is
  * never taken for the hypervisor's own line by tools/exitlog.py). Bytes the

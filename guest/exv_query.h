@@ -2,13 +2,13 @@
  * exv_query.h — how every guest program (UEFI or Linux) asks exitvisor:
  * one CPUID with both inputs explicit and all four outputs taken, the
  * ABI's 64-bit EBX:ECX pairs, and the vendor-signature check that must come
- * before any other query (hv/abi.h).
+ * before any other query (hv/stats/abi.h).
  */
 #ifndef EXITVISOR_GUEST_EXV_QUERY_H
 #define EXITVISOR_GUEST_EXV_QUERY_H
 
 #include <stdint.h>
-#include "../hv/abi.h"
+#include "../hv/stats/abi.h"
 
 struct cpuid_regs {
     uint32_t eax, ebx, ecx, edx;

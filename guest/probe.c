@@ -2,7 +2,7 @@
  * probe — the guest-side reader of exitvisor's exit statistics.
  *
  * A GNU-EFI application that exitvisor chain-loads by default once every CPU
- * runs as a guest. It reads the CPUID leaves of hv/abi.h and prints, to the
+ * runs as a guest. It reads the CPUID leaves of hv/stats/abi.h and prints, to the
  * UEFI console (which OVMF mirrors to COM1):
  *   - a kvm_stat-like table of exits per basic exit reason, taken as one
  *     snapshot between two reads of the totals leaf;
@@ -28,9 +28,9 @@
 #include <efi.h>
 #include <efilib.h>
 
-#include "../hv/abi.h"
+#include "../hv/stats/abi.h"
 #include "../hv/arch/exit_reasons.h"
-#include "../hv/exit_names.h"
+#include "../hv/stats/exit_names.h"
 #include "../boot/mp_services.h"   /* EFI_MP_SERVICES_PROTOCOL: gnu-efi lacks it */
 #include "uefi_guest.h"
 #include "exv_query.h"
@@ -265,7 +265,7 @@ static enum reason_class expected_class(UINT32 leaf, UINT32 sel)
     return CLASS_UNDEFINED;
 }
 
-/* hv/abi.h's rules for one answer of a per-reason leaf. */
+/* hv/stats/abi.h's rules for one answer of a per-reason leaf. */
 static BOOLEAN answer_follows_rules(UINT32 leaf, enum reason_class c, struct cpuid_regs r)
 {
     switch (c) {

@@ -6,20 +6,20 @@
  *     includes itself;
  *   - its cycles (RDTSC at the top of the dispatcher to RDTSC just before
  *     returning to VM entry) are added after the handler, less the time
- *     spent waiting for the serial port (v->untimed_cycles, hv/log.c):
+ *     spent waiting for the serial port (v->untimed_cycles, hv/platform/log.c):
  *     cycles mean handling, not waiting;
  *   - an exit that exists only because exitvisor watches something is also
  *     counted as exitvisor's own (exit_is_own), so a table can show the
  *     guest's exits apart from the instrument's.
  */
 #include "vcpu.h"
-#include "vmcs.h"
-#include "diag.h"
-#include "guest_events.h"
+#include "vmx/vmcs.h"
+#include "platform/diag.h"
+#include "guest/guest_events.h"
 #include "arch/msr.h"
-#include "exit_names.h"
+#include "stats/exit_names.h"
 #include "exits/handlers.h"
-#include "guest_apic_base.h"
+#include "guest/guest_apic_base.h"
 
 /* Whose exit is it? Most exits are the guest's own doing; these exist only
  * because exitvisor watches something (exit_is_own decides the conditional
@@ -147,7 +147,7 @@ static bool exit_is_own(struct vcpu *v, u32 owner)
     }
 }
 
-/* Anything to deliver before this entry (hv/guest_events.c)? One look at
+/* Anything to deliver before this entry (hv/guest/guest_events.c)? One look at
  * the words that can ask for it, instead of a call on every exit. */
 static inline bool events_waiting(const struct vcpu *v)
 {
@@ -155,7 +155,7 @@ static inline bool events_waiting(const struct vcpu *v)
             (u32)v->waiting_for_sipi) != 0;
 }
 
-/* Called from vmexit_entry (hv/vmx_entry.asm) on this CPU's host stack.
+/* Called from vmexit_entry (hv/vmx/vmx_entry.asm) on this CPU's host stack.
  * Only `v` lives across the handler call (the rest is kept in it), so the
  * function saves one register, not six: the assembly saved them all. */
 void vmexit_dispatch(struct guest_regs *regs, struct vcpu *v)

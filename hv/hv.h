@@ -6,7 +6,7 @@
 #ifndef EXITVISOR_HV_H
 #define EXITVISOR_HV_H
 #include "vcpu.h"
-#include "arena.h"
+#include "mem/arena.h"
 
 #define EXITVISOR_VERSION "0.1.0"
 

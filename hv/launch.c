@@ -2,20 +2,20 @@
  * Preparing the hypervisor and launching one CPU into VMX non-root mode.
  */
 #include "hv.h"
-#include "vmx_support.h"
-#include "host_tables.h"
-#include "ept.h"
-#include "ept_edit.h"
-#include "ept_live.h"
-#include "mtrr_read.h"
-#include "identity_map.h"
-#include "apic_id.h"
-#include "vmcs.h"
-#include "vmcs_setup.h"
-#include "vmx_errors.h"
-#include "log.h"
+#include "vmx/vmx_support.h"
+#include "mem/host_tables.h"
+#include "mem/ept.h"
+#include "mem/ept_edit.h"
+#include "mem/ept_live.h"
+#include "mem/mtrr_read.h"
+#include "mem/identity_map.h"
+#include "guest/apic_id.h"
+#include "vmx/vmcs.h"
+#include "vmx/vmcs_setup.h"
+#include "vmx/vmx_errors.h"
+#include "platform/log.h"
 #include "arch/msr.h"
-#include "abi.h"
+#include "stats/abi.h"
 #include "exits/handlers.h"
 
 struct hv_state *hv;
@@ -87,7 +87,7 @@ const char *hv_prepare(struct arena *a, u32 nr_cpus, u64 image_base, u64 image_p
     io_bitmap_init(hv->io_bitmap_a, hv->io_bitmap_b, &hv->opt);
     exit_stats_reset(hv->stats, nr_cpus);
     timeline_reset(hv->timeline, tsc_hz_stated_by_cpuid());
-    log_ring_reset(hv->log_ring); /* from here on hv_log keeps every line (hv/log.c) */
+    log_ring_reset(hv->log_ring); /* from here on hv_log keeps every line (hv/platform/log.c) */
     hv->boot_log_open = 1;
     hv->memory[0] = (struct hv_memory_range){ image_base, image_pages, EXV_MEMORY_CODE };
     hv->memory[1] = (struct hv_memory_range){ arena_base, arena_pages, EXV_MEMORY_DATA };
@@ -192,7 +192,7 @@ static void record_controls(void)
     c->xss_exiting_bitmap = (c->proc2 & PROC2_ENABLE_XSAVES) ? vmcs_read(VMCS_XSS_EXITING_BITMAP) : 0;
     if (hv->has_nmi_window) {
         /* Turned on for a moment when a guest NMI waits for the guest to
-         * unblock NMIs (hv/guest_events.c): these exits can occur too. */
+         * unblock NMIs (hv/guest/guest_events.c): these exits can occur too. */
         c->pin |= PIN_NMI_EXITING | PIN_VIRTUAL_NMIS;
         c->proc |= PROC_NMI_WINDOW_EXITING;
     }

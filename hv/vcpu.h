@@ -2,14 +2,14 @@
 #ifndef EXITVISOR_VCPU_H
 #define EXITVISOR_VCPU_H
 #include "types.h"
-#include "exit_stats.h"
-#include "exit_possible.h"
-#include "leaves.h"
+#include "stats/exit_stats.h"
+#include "stats/exit_possible.h"
+#include "stats/leaves.h"
 #include "arch/x86.h"
-#include "arena.h"
-#include "mtrr.h"
+#include "mem/arena.h"
+#include "mem/mtrr.h"
 
-/* Guest general-purpose registers, saved by vmexit_entry (hv/vmx_entry.asm)
+/* Guest general-purpose registers, saved by vmexit_entry (hv/vmx/vmx_entry.asm)
  * in the order of the x86 register numbers, so exit qualifications that name
  * a register index straight into it. rsp is a placeholder: the guest's RSP
  * lives in the VMCS. */
@@ -40,18 +40,18 @@ struct __attribute__((packed)) host_tss {
 #define IST_DF 2
 #define IST_MC 3
 
-#define ROOT_EVENT_NMI 1u /* an NMI: the guest's, or a kick (hv/guest_events.c) */
-#define ROOT_EVENT_MC 2u  /* a machine check the guest gets (hv/machine_check.h) */
+#define ROOT_EVENT_NMI 1u /* an NMI: the guest's, or a kick (hv/guest/guest_events.c) */
+#define ROOT_EVENT_MC 2u  /* a machine check the guest gets (hv/guest/machine_check.h) */
 
 struct vcpu {
     /* What arrived while in root mode: ROOT_EVENT_NMI, ROOT_EVENT_MC. One
      * word, so the exit path looks once for both. First member:
-     * hv/vmx_entry.asm tests its NMI bit (offset 0) in the last
+     * hv/vmx/vmx_entry.asm tests its NMI bit (offset 0) in the last
      * instructions before VMRESUME. */
     volatile u32 root_events;
     u32 index;            /* EFI_MP_SERVICES processor number; counter shard */
     u32 apic_id;
-    u64 apic_page;        /* its xAPIC MMIO page (init_sipi=intercept follows moves: hv/guest_apic_base.c) */
+    u64 apic_page;        /* its xAPIC MMIO page (init_sipi=intercept follows moves: hv/guest/guest_apic_base.c) */
     bool is_bsp;          /* IA32_APIC_BASE.BSP: an INIT here resets the platform */
     struct guest_regs *regs; /* valid while an exit is being handled */
     u32 exit_reason;         /* basic reason of the exit being handled */
@@ -61,7 +61,7 @@ struct vcpu {
     struct exit_stats_shard *shard; /* this vCPU's counters (written only by it) */
     bool guest_nmi_pending;   /* a real NMI the guest must still receive */
     bool nmi_window_requested; /* NMI-window exiting is on for the pending NMI */
-    u32 mailbox;              /* INIT/SIPI posted by other vCPUs (hv/ipi.c) */
+    u32 mailbox;              /* INIT/SIPI posted by other vCPUs (hv/guest/ipi.c) */
     u32 kick_pending;         /* an NMI kick is on its way to this CPU */
     u64 mc_status;            /* ROOT_EVENT_MC: its IA32_MCG_STATUS, for the log line */
     bool waiting_for_sipi;    /* init_sipi=intercept: INIT done, halted until a SIPI */
@@ -99,8 +99,8 @@ struct hv_state {
     volatile u32 nr_launched;
     struct vcpu *vcpus;           /* nr_vcpus entries */
     struct exit_stats *stats;
-    struct timeline *timeline;    /* the boot timeline (hv/timeline.h) */
-    struct log_ring *log_ring;    /* what exitvisor printed, for leaf 0x40000008 (hv/log_ring.h) */
+    struct timeline *timeline;    /* the boot timeline (hv/stats/timeline.h) */
+    struct log_ring *log_ring;    /* what exitvisor printed, for leaf 0x40000008 (hv/stats/log_ring.h) */
     volatile u32 boot_log_open;   /* the boot code may still hand over its lines (EXV_VMCALL_BOOT_LOG) */
     struct leaf_vcpu leaf_vcpus[EXV_MAX_VCPUS]; /* what leaf 0x40000007 says of each vCPU */
     bool possible[EXIT_REASON_COUNT];
@@ -110,21 +110,21 @@ struct hv_state {
     u32 vmcs_revision;
     bool true_controls, has_ept, has_vpid, has_unrestricted, has_wait_for_sipi, has_ept_1g;
     bool has_nmi_window;          /* NMI exiting + virtual NMIs + NMI-window exiting allowed */
-    const char *bsp_only_why;     /* why only the boot CPU can be a vCPU (hv/vmx_caps.c), or NULL */
-    u32 invept_type;              /* 2 all-context, 1 single-context, 0 no INVEPT (hv/vmx_caps.h) */
+    const char *bsp_only_why;     /* why only the boot CPU can be a vCPU (hv/vmx/vmx_caps.c), or NULL */
+    u32 invept_type;              /* 2 all-context, 1 single-context, 0 no INVEPT (hv/vmx/vmx_caps.h) */
     u32 nr_cpus_present;          /* processors the firmware reports; nr_vcpus is at most EXV_MAX_VCPUS */
     struct hv_options opt;
     u64 cr0_fixed0, cr0_fixed1, cr4_fixed0, cr4_fixed1;
     u32 pin_ctls, proc_ctls, proc2_ctls, exit_ctls, entry_ctls; /* adjusted to the MSRs */
     u64 cr0_mask, cr4_mask;
     /* Shared host structures. */
-    u64 host_cr0, host_cr3, host_cr4; /* hv/vmx_caps.h: built, not copied from the firmware */
+    u64 host_cr0, host_cr3, host_cr4; /* hv/vmx/vmx_caps.h: built, not copied from the firmware */
     u64 ept_pointer;
-    struct arena ept_reserve;  /* pages for splitting EPT large pages later (hv/ept_edit.h) */
-    struct mtrr_state ept_mtrr; /* the MTRRs the EPT's memory types follow (hv/guest_mtrr.c) */
+    struct arena ept_reserve;  /* pages for splitting EPT large pages later (hv/mem/ept_edit.h) */
+    struct mtrr_state ept_mtrr; /* the MTRRs the EPT's memory types follow (hv/guest/guest_mtrr.c) */
     volatile u32 ept_lock;     /* one editor of the EPT at a time */
     u32 phys_bits;             /* MAXPHYADDR, read once: both maps and the MTRR masks use it */
-    u64 host_map_top, ept_top; /* first byte past the identity maps (hv/identity_map.h) */
+    u64 host_map_top, ept_top; /* first byte past the identity maps (hv/mem/identity_map.h) */
     u64 apic_page;                /* the xAPIC MMIO page at launch, which both identity maps give a 4-KiB page */
     struct hv_memory_range memory[3]; /* code, data, counters: hidden from guests by EPT */
     u32 nr_memory;
@@ -139,7 +139,7 @@ struct hv_state {
  * through the GOT (-fpic): one load less on every exit. */
 extern struct hv_state *hv __attribute__((visibility("hidden")));
 
-_Static_assert(__builtin_offsetof(struct vcpu, root_events) == 0, "hv/vmx_entry.asm reads root_events at offset 0");
+_Static_assert(__builtin_offsetof(struct vcpu, root_events) == 0, "hv/vmx/vmx_entry.asm reads root_events at offset 0");
 
 /* Host GS base holds the current vcpu, so root-mode code (including the NMI
  * handler) finds its CPU without a lookup. */

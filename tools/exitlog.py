@@ -105,7 +105,7 @@ class ExitTable:
 
 @dataclass
 class HvTable:
-    """One table the hypervisor printed itself (hv/stats_report.c): the
+    """One table the hypervisor printed itself (hv/stats/stats_report.c): the
     header's totals, the rows (percentages 0: it prints none) and the total
     row; complete once the total row is read."""
     cpu: int
@@ -148,7 +148,7 @@ class VcpuRead:
 
 @dataclass
 class LeafMismatch:
-    """One "probe: leaf-mismatch" line: an answer that breaks hv/abi.h's rules.
+    """One "probe: leaf-mismatch" line: an answer that breaks hv/stats/abi.h's rules.
     The fields are None when the line is there but garbled; text is kept."""
     text: str
     leaf: Optional[int] = None

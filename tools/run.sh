@@ -9,7 +9,7 @@
 #              CPU has the vmx flag (AND kvm_intel's nested parameter, if present, is
 #              Y/1); otherwise bochs, the only engine here that emulates VMX.
 #   --cpus     number of virtual CPUs (default 2): 1 to the smaller of exitvisor's
-#              limit (EXV_MAX_VCPUS in hv/exit_stats.h, 64) and the engine's: Bochs
+#              limit (EXV_MAX_VCPUS in hv/stats/exit_stats.h, 64) and the engine's: Bochs
 #              2.7 at most 15 here (64 timer slots; each CPU takes 3, for its local
 #              APIC, VMX preemption and MWAITX timers, and this machine's devices
 #              take 19: 16 CPUs end in a PANIC "too many registered timers"); QEMU's
@@ -183,7 +183,7 @@ fi
 
 # --- how many CPUs: exitvisor's limit and the engine's ---------------------------
 # exitvisor's from its header, so the two cannot drift apart.
-exv_max=$(sed -n 's/^#define EXV_MAX_VCPUS[[:space:]]\{1,\}\([0-9]\{1,\}\).*/\1/p' "$here/../hv/exit_stats.h" 2>/dev/null | head -n 1)
+exv_max=$(sed -n 's/^#define EXV_MAX_VCPUS[[:space:]]\{1,\}\([0-9]\{1,\}\).*/\1/p' "$here/../hv/stats/exit_stats.h" 2>/dev/null | head -n 1)
 exv_max=${exv_max:-64}
 case $engine in
     # Bochs 2.7 (pc_system.h) has BX_MAX_TIMERS = 64; every CPU registers 3
@@ -197,7 +197,7 @@ cpus_name="$(name "--cpus " CPUS=)$cpus"
 if [ "$cpus" -gt "$exv_max" ] && [ "$cpus" -gt "$engine_max" ]; then
     die "$cpus_name is too many: exitvisor supports at most $exv_max vCPUs (EXV_MAX_VCPUS) and the $engine engine at most $engine_max ($engine_why)"
 elif [ "$cpus" -gt "$exv_max" ]; then
-    die "$cpus_name is too many: exitvisor supports at most $exv_max vCPUs (EXV_MAX_VCPUS in hv/exit_stats.h)"
+    die "$cpus_name is too many: exitvisor supports at most $exv_max vCPUs (EXV_MAX_VCPUS in hv/stats/exit_stats.h)"
 elif [ "$cpus" -gt "$engine_max" ]; then
     die "$cpus_name is too many for the $engine engine: at most $engine_max ($engine_why)"
 fi

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The hypervisor's boot timeline in a serial log, and the boot phases on it.
 
-Formats (a contract with hv/stats_report.c and guest/linux/exvprobe_timeline.c;
+Formats (a contract with hv/stats/stats_report.c and guest/linux/exvprobe_timeline.c;
 each line may carry any prefix, e.g. "exitvisor: cpu 1 " or "exvprobe: "):
 
   timeline v1 samples=<N> capacity=<C> interval=<I> compactions=<K> start_tsc=<T0> now=<Tnow> tsc_hz=<HZ>

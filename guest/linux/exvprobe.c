@@ -2,7 +2,7 @@
  * exvprobe — exitvisor's exit statistics, read from a Linux process.
  *
  * The Linux twin of the UEFI probe (guest/probe.c): an ordinary static
- * program that reads the CPUID leaves of hv/abi.h from user mode (CPUID
+ * program that reads the CPUID leaves of hv/stats/abi.h from user mode (CPUID
  * exits unconditionally under VMX, at any privilege level) and prints, on
  * stdout:
  *   - "probe: exitvisor signature found, ABI A, N vCPUs"
@@ -38,7 +38,7 @@
  * was answered, and in the live view each sample costs one CPUID exit per
  * possible reason plus one, which the header line states.
  *
- * Build: gcc -static -O2 -I<repo> guest/linux/exvprobe.c hv/exit_names.c
+ * Build: gcc -static -O2 -I<repo> guest/linux/exvprobe.c hv/stats/exit_names.c
  * Only <stdio.h>, <unistd.h> (getopt) and <time.h> (clock_gettime,
  * nanosleep) from the C library; CPUID is inline assembly.
  * Exit status: 0 ok, 2 usage error or no exitvisor signature.
@@ -48,9 +48,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "hv/abi.h"
+#include "hv/stats/abi.h"
 #include "hv/arch/exit_reasons.h"
-#include "hv/exit_names.h"
+#include "hv/stats/exit_names.h"
 #include "../exv_query.h"
 #include "../exv_ratio.h"
 #include "exvprobe.h"

@@ -21,7 +21,7 @@ u64 exvprobe_rdtsc(void);
 u64 exvprobe_mark(const char *label);
 
 /* Print the hypervisor's timeline (leaves 0x40000005/6) in the text format
- * exitvisor prints at power-off (hv/stats_report.h), each line prefixed
+ * exitvisor prints at power-off (hv/stats/stats_report.h), each line prefixed
  * "exvprobe: ", plus the TSC rate measured against CLOCK_MONOTONIC.
  * Returns 0, or 2 when exitvisor has no timeline (an older exitvisor). */
 int exvprobe_timeline(void);

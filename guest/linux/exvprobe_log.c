@@ -7,7 +7,7 @@
  */
 #include <stdio.h>
 
-#include "hv/abi.h"
+#include "hv/stats/abi.h"
 #include "../exv_log_read.h"
 #include "exvprobe.h"
 

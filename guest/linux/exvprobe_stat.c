@@ -19,9 +19,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "hv/abi.h"
+#include "hv/stats/abi.h"
 #include "hv/arch/exit_reasons.h"
-#include "hv/exit_names.h"
+#include "hv/stats/exit_names.h"
 #include "../exv_query.h"
 #include "exvprobe.h"
 

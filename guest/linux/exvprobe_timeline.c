@@ -1,6 +1,6 @@
 /*
  * `exvprobe timeline` and `exvprobe mark LABEL`: the hypervisor's boot
- * timeline, read through leaves 0x40000005/0x40000006 (hv/abi.h), and the
+ * timeline, read through leaves 0x40000005/0x40000006 (hv/stats/abi.h), and the
  * clock marks that tie the kernel's console timestamps to the TSC.
  *
  * Reading the timeline costs CPUID exits (about 3 + nonzero reasons per
@@ -16,7 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "hv/abi.h"
+#include "hv/stats/abi.h"
 #include "hv/arch/exit_reasons.h"
 #include "../exv_query.h"
 #include "exvprobe.h"

@@ -2,7 +2,7 @@
  * hypervisor and the other vCPUs too, so it is carried out as WBINVD, which
  * the SDM allows as a stronger substitute. */
 #include "handlers.h"
-#include "../guest.h"
+#include "../guest/guest.h"
 
 void handle_invd(struct vcpu *v)
 {

@@ -6,9 +6,9 @@
  * not the host's, because CPUID executes here in root mode.
  */
 #include "handlers.h"
-#include "../guest.h"
-#include "../leaves.h"
-#include "../vmcs.h"
+#include "../guest/guest.h"
+#include "../stats/leaves.h"
+#include "../vmx/vmcs.h"
 
 /* The real CPU's answer, with the bits above adjusted. */
 static void __attribute__((noinline)) passthrough(u32 leaf, u32 subleaf, struct cpuid_regs *r)

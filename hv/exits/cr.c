@@ -5,9 +5,9 @@
  * keeps the pinned values. Qualification layout: SDM Vol. 3C Table 28-3.
  */
 #include "handlers.h"
-#include "../guest.h"
-#include "../vmcs.h"
-#include "../diag.h"
+#include "../guest/guest.h"
+#include "../vmx/vmcs.h"
+#include "../platform/diag.h"
 #include "../arch/msr.h"
 
 #define CR_ACCESS_MOV_TO 0

@@ -5,7 +5,7 @@
  * the whole state, then stop this CPU.
  */
 #include "handlers.h"
-#include "../diag.h"
+#include "../platform/diag.h"
 
 #define ENTRY_FAILURE(name, why)                                               \
     void handle_##name(struct vcpu *v)                                         \

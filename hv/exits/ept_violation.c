@@ -2,8 +2,8 @@
  * EPT violations. The identity map grants everything except writes to the
  * local APIC page and any access to the hypervisor's own memory.
  *  - A store to the APIC (init_sipi=intercept write-protects each vCPU's
- *    xAPIC page, following moves: hv/guest_apic_base.c): decode it (every
- *    MOV and XCHG form hv/insn_decode.h lists), let hv/ipi.c take INIT/SIPI
+ *    xAPIC page, following moves: hv/guest/guest_apic_base.c): decode it (every
+ *    MOV and XCHG form hv/guest/insn_decode.h lists), let hv/guest/ipi.c take INIT/SIPI
  *    aimed at vCPUs when it is this vCPU's own APIC, perform every other
  *    store with the same width, skip the instruction.
  *  - An access to hypervisor memory: the guest gets #GP(0) at that
@@ -14,19 +14,19 @@
  * Anything else is a hypervisor bug and stops the vCPU with its state shown.
  */
 #include "handlers.h"
-#include "../guest.h"
-#include "../guest_mem.h"
-#include "../insn_decode.h"
-#include "../ipi.h"
-#include "../vmcs.h"
-#include "../diag.h"
-#include "../log.h"
+#include "../guest/guest.h"
+#include "../mem/guest_mem.h"
+#include "../guest/insn_decode.h"
+#include "../guest/ipi.h"
+#include "../vmx/vmcs.h"
+#include "../platform/diag.h"
+#include "../platform/log.h"
 #include "../arch/msr.h"
 #include "../arch/apic.h"
 #include "../arch/ept.h"
-#include "../ept_edit.h"
-#include "../ept_live.h"
-#include "../guest_apic_base.h"
+#include "../mem/ept_edit.h"
+#include "../mem/ept_live.h"
+#include "../guest/guest_apic_base.h"
 
 #define EPT_QUAL_WRITE (1ull << 1)
 #define SEG_AR_L (1u << 13)

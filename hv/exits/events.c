@@ -1,15 +1,16 @@
 /*
  * Exits for events. NMIs exit with init_sipi=intercept (NMI exiting carries
- * vCPU kicks, hv/ipi.c) and, in either mode, while a guest NMI waits for
- * the NMI window (hv/guest_events.c). Exceptions, interrupts, the interrupt
+ * vCPU kicks, hv/guest/ipi.c) and, in either mode, while a guest NMI waits for
+ * the NMI window (hv/guest/guest_events.c). Exceptions, interrupts, the interrupt
  * window, MTF and the preemption timer are not intercepted. If one of those arrives
  * anyway it is logged, then either handed back to the guest unchanged or,
  * where nothing sensible can be done, the vCPU stops with its state shown.
  */
 #include "handlers.h"
-#include "../vmcs.h"
-#include "../diag.h"
-#include "../guest_events.h"
+#include "../vmx/vmcs.h"
+#include "../platform/diag.h"
+#include "../guest/guest_events.h"
+#include "../guest/nmi_window.h"
 
 #define UNEXPECTED "unexpected exit (its control is off)"
 
@@ -40,8 +41,8 @@ void handle_exception_nmi(struct vcpu *v)
 {
     u64 info = vmcs_read(VMCS_EXIT_INTR_INFO);
     if ((info & INTR_INFO_VALID) && ((info >> 8) & 7) == 2) {
-        /* A kick from another vCPU (hv/ipi.c), or the guest's own NMI, which
-         * goes back to it before the next entry (hv/guest_events.c). */
+        /* A kick from another vCPU (hv/guest/ipi.c), or the guest's own NMI, which
+         * goes back to it before the next entry (hv/guest/guest_events.c). */
         guest_nmi_arrived(v);
         unblock_nmis();
         return;

@@ -6,15 +6,15 @@
  * in real mode at vector << 12 (unrestricted guest and EPT make that
  * possible). An INIT on the boot CPU is a platform reset (CF9, port 92h and
  * keyboard-controller resets reach CPUs as INIT). With
- * init_sipi=intercept, INIT/SIPI between vCPUs never arrive here (hv/ipi.c)
+ * init_sipi=intercept, INIT/SIPI between vCPUs never arrive here (hv/guest/ipi.c)
  * and a real INIT is handled as the virtual one is.
  */
 #include "handlers.h"
-#include "../init_state.h"
-#include "../platform.h"
-#include "../vmcs.h"
-#include "../diag.h"
-#include "../log.h"
+#include "../guest/init_state.h"
+#include "../platform/platform.h"
+#include "../vmx/vmcs.h"
+#include "../platform/diag.h"
+#include "../platform/log.h"
 
 void handle_init_signal(struct vcpu *v)
 {

@@ -17,10 +17,10 @@
  * its own). Qualification layout: SDM Vol. 3C Table 28-5.
  */
 #include "handlers.h"
-#include "../guest.h"
-#include "../vmcs.h"
-#include "../diag.h"
-#include "../log.h"
+#include "../guest/guest.h"
+#include "../vmx/vmcs.h"
+#include "../platform/diag.h"
+#include "../platform/log.h"
 
 #define IO_QUAL_SIZE(q) (((q) & 7) + 1) /* 1, 2 or 4 bytes; the SDM defines no other */
 #define IO_QUAL_IN (1u << 3)

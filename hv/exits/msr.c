@@ -4,25 +4,25 @@
  * (IA32_FEATURE_CONTROL and the IA32_VMX_* capability MSRs: reads and
  * writes) and writes exitvisor must act on (exitvisor's own exits, see
  * msr_write_is_watched):
- *   - the MTRRs: the EPT follows their memory types (hv/guest_mtrr.c);
+ *   - the MTRRs: the EPT follows their memory types (hv/guest/guest_mtrr.c);
  *   - IA32_BIOS_UPDT_TRIG: a microcode update is loaded from root
- *     operation, never in non-root (hv/guest_microcode.c);
+ *     operation, never in non-root (hv/guest/guest_microcode.c);
  *   - with init_sipi=intercept only, the x2APIC ICR, so INIT/SIPI between
- *     vCPUs can be delivered virtually (hv/ipi.c), and IA32_APIC_BASE, so
- *     the write-protected xAPIC page follows a move (hv/guest_apic_base.c).
+ *     vCPUs can be delivered virtually (hv/guest/ipi.c), and IA32_APIC_BASE, so
+ *     the write-protected xAPIC page follows a move (hv/guest/guest_apic_base.c).
  * MSRs outside the bitmap ranges always exit; they are passed through,
  * and a #GP the real access raises is given to the guest, as the hardware
  * would.
  */
 #include "handlers.h"
-#include "../guest.h"
-#include "../host_exception.h"
+#include "../guest/guest.h"
+#include "../platform/host_exception.h"
 #include "../arch/msr.h"
-#include "../ipi.h"
-#include "../guest_mtrr.h"
-#include "../guest_microcode.h"
-#include "../guest_apic_base.h"
-#include "../mtrr.h"
+#include "../guest/ipi.h"
+#include "../guest/guest_mtrr.h"
+#include "../guest/guest_microcode.h"
+#include "../guest/guest_apic_base.h"
+#include "../mem/mtrr.h"
 #include "../arch/vmcs_fields.h"
 
 /* Layout (SDM 25.6.9): read-low, read-high, write-low, write-high, 1 KiB each. */
@@ -52,7 +52,7 @@ void msr_bitmap_init(u8 *bitmap, const struct hv_state *h)
 {
     intercept(bitmap, MSR_IA32_FEATURE_CONTROL);
     if (h->opt.intercept_init_sipi) {
-        intercept(bitmap, MSR_X2APIC_ICR); /* INIT/SIPI between vCPUs, hv/ipi.c */
+        intercept(bitmap, MSR_X2APIC_ICR); /* INIT/SIPI between vCPUs, hv/guest/ipi.c */
         if (has_ept(h))
             intercept_writes(bitmap, MSR_IA32_APIC_BASE); /* the protected xAPIC page follows */
     }

@@ -1,8 +1,8 @@
 /* A guest triple fault would reset a real machine: log who and where, then
- * print the exit table and reset the platform (hv/platform.c). */
+ * print the exit table and reset the platform (hv/platform/platform.c). */
 #include "handlers.h"
-#include "../diag.h"
-#include "../platform.h"
+#include "../platform/diag.h"
+#include "../platform/platform.h"
 
 void handle_triple_fault(struct vcpu *v)
 {

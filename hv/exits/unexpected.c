@@ -5,9 +5,9 @@
  * simple and exact, or stops the vCPU with its state on the console.
  */
 #include "handlers.h"
-#include "../guest.h"
-#include "../vmcs.h"
-#include "../diag.h"
+#include "../guest/guest.h"
+#include "../vmx/vmcs.h"
+#include "../platform/diag.h"
 #include "../arch/msr.h"
 
 #define UNEXPECTED "unexpected exit (its control is off)"

@@ -1,15 +1,15 @@
 /*
- * VMCALL: the hypercall interface of hv/abi.h. RAX selects the function and
+ * VMCALL: the hypercall interface of hv/stats/abi.h. RAX selects the function and
  * receives the result; an unknown function or a call from CPL > 0 gets
  * EXV_VMCALL_UNKNOWN and nothing else changes.
  */
 #include "handlers.h"
-#include "../abi.h"
-#include "../guest.h"
-#include "../log.h"
-#include "../stats_report.h"
-#include "../guest_mem.h"
-#include "../log_ring.h"
+#include "../stats/abi.h"
+#include "../guest/guest.h"
+#include "../platform/log.h"
+#include "../stats/stats_report.h"
+#include "../mem/guest_mem.h"
+#include "../stats/log_ring.h"
 
 static void log_line(const char *line, void *ctx)
 {
@@ -30,7 +30,7 @@ void print_timeline(struct vcpu *v)
     timeline_report(hv->timeline, rdtsc(), log_line, &v->index);
 }
 
-/* exitvisor's boot code hands over the lines it printed as a guest (hv/log.h):
+/* exitvisor's boot code hands over the lines it printed as a guest (hv/platform/log.h):
  * read from guest memory a piece at a time, whole lines into the ring. */
 static bool __attribute__((noinline, cold)) take_boot_log(u64 at, u64 len, bool last)
 {

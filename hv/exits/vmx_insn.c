@@ -4,8 +4,8 @@
  * behaves as on a CPU without those extensions: #UD.
  */
 #include "handlers.h"
-#include "../guest.h"
-#include "../diag.h"
+#include "../guest/guest.h"
+#include "../platform/diag.h"
 
 static void refuse(struct vcpu *v)
 {

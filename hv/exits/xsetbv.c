@@ -5,8 +5,8 @@
  * 13.3 and the XSETBV instruction page.
  */
 #include "handlers.h"
-#include "../guest.h"
-#include "../host_exception.h"
+#include "../guest/guest.h"
+#include "../platform/host_exception.h"
 
 static bool xcr0_valid(u64 value)
 {

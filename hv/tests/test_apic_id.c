@@ -1,6 +1,6 @@
-/* hv/apic_id.c: which APIC ID a vCPU is known by. */
+/* hv/guest/apic_id.c: which APIC ID a vCPU is known by. */
 #include "check.h"
-#include "hv/apic_id.h"
+#include "hv/guest/apic_id.h"
 
 TEST(apic_id_prefers_the_x2apic_id)
 {

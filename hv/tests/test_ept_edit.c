@@ -1,10 +1,10 @@
-/* hv/ept_edit.c: changing the EPT identity map while guests run on it
+/* hv/mem/ept_edit.c: changing the EPT identity map while guests run on it
  * (the guest's MTRR writes, a moved xAPIC page), on tables built here the
- * way hv/ept.c builds them: entries hold the next table's address, and on
+ * way hv/mem/ept.c builds them: entries hold the next table's address, and on
  * the host a page's pointer stands for its physical address. */
 #include <string.h>
 #include "check.h"
-#include "hv/ept_edit.h"
+#include "hv/mem/ept_edit.h"
 #include "hv/arch/ept.h"
 
 #define MIB (1ull << 20)

@@ -1,6 +1,6 @@
 /*
- * hv/exit_possible.c: which exit reasons can occur with given VMX controls.
- * The baseline is what hv/vmx_support.c asks for on Bochs' skylake_x model
+ * hv/stats/exit_possible.c: which exit reasons can occur with given VMX controls.
+ * The baseline is what hv/vmx/vmx_support.c asks for on Bochs' skylake_x model
  * with true controls: MSR bitmaps + secondary controls (EPT, unrestricted
  * guest, RDTSCP, INVPCID, XSAVES), CR0 mask NE, CR4 mask VMXE|SMXE, the
  * wait-for-SIPI state in use, a CPU with XSAVE. Then single controls flip.
@@ -8,7 +8,7 @@
  */
 #include "check.h"
 #include "sdm.h"
-#include "hv/exit_possible.h"
+#include "hv/stats/exit_possible.h"
 #include "hv/arch/vmcs_fields.h"
 #include "hv/arch/x86.h"
 

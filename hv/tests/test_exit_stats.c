@@ -1,10 +1,10 @@
-/* hv/exit_stats.c: sharded per-vCPU counters, exact sums, bounds, and a
+/* hv/stats/exit_stats.c: sharded per-vCPU counters, exact sums, bounds, and a
  * concurrent writers + reader test. */
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include "check.h"
-#include "hv/exit_stats.h"
+#include "hv/stats/exit_stats.h"
 
 static struct exit_stats st;
 

@@ -1,4 +1,4 @@
-/* hv/fmt.c against the C library's snprintf for the conversions fmt.h
+/* hv/platform/fmt.c against the C library's snprintf for the conversions fmt.h
  * documents: %s %c %d %i %u %x %X %p %%, flags '0' '-', width, l/ll/z. */
 #include <limits.h>
 #include <stdarg.h>
@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "check.h"
-#include "hv/fmt.h"
+#include "hv/platform/fmt.h"
 
 #define BUF 256
 

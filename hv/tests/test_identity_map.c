@@ -1,6 +1,6 @@
-/* hv/identity_map.c: how far the host page tables and EPT reach. */
+/* hv/mem/identity_map.c: how far the host page tables and EPT reach. */
 #include "check.h"
-#include "hv/identity_map.h"
+#include "hv/mem/identity_map.h"
 
 #define GIB (1ull << 30)
 

@@ -1,7 +1,7 @@
-/* hv/insn_decode.c: the stores a guest makes to the local APIC page.
+/* hv/guest/insn_decode.c: the stores a guest makes to the local APIC page.
  * Byte sequences are what GCC/Clang and EDK2 emit for MmioWrite32. */
 #include "check.h"
-#include "hv/insn_decode.h"
+#include "hv/guest/insn_decode.h"
 
 static struct mmio_store st;
 

@@ -1,15 +1,15 @@
 /*
- * hv/leaves.c: the CPUID hypervisor range, through exv_leaf_answer with a
+ * hv/stats/leaves.c: the CPUID hypervisor range, through exv_leaf_answer with a
  * fake exit_stats and a fake possible[] map. Expected answers come from a
- * reference model written here from hv/abi.h's contract and the SDM table in
- * test_sdm_table.c, not from hv/exit_names.c.
+ * reference model written here from hv/stats/abi.h's contract and the SDM table in
+ * test_sdm_table.c, not from hv/stats/exit_names.c.
  */
 #include <stdio.h>
 #include <string.h>
 #include "check.h"
 #include "sdm.h"
-#include "hv/abi.h"
-#include "hv/leaves.h"
+#include "hv/stats/abi.h"
+#include "hv/stats/leaves.h"
 
 #define NR_SHARDS 3
 #define POISON 0xDEADBEEFu
@@ -82,7 +82,7 @@ static enum cls ref_class(u32 r)
     return possible[r] ? POSSIBLE : IMPOSSIBLE;
 }
 
-/* The contract of hv/abi.h for 0x4FFFFFFE/D/C. */
+/* The contract of hv/stats/abi.h for 0x4FFFFFFE/D/C. */
 static struct cpuid_regs ref_reason_leaf(u32 leaf, u32 ecx)
 {
     struct cpuid_regs w = { 0, 0, 0, 0 };

@@ -1,14 +1,14 @@
 /*
- * hv/log_ring.c and leaf 0x40000008 (hv/leaves.c): appending, wrapping,
+ * hv/stats/log_ring.c and leaf 0x40000008 (hv/stats/leaves.c): appending, wrapping,
  * reading what is gone, concurrent writers, and the leaf's 16-byte chunks.
  */
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include "check.h"
-#include "hv/abi.h"
-#include "hv/leaves.h"
-#include "hv/log_ring.h"
+#include "hv/stats/abi.h"
+#include "hv/stats/leaves.h"
+#include "hv/stats/log_ring.h"
 
 static struct log_ring ring;
 

@@ -1,6 +1,6 @@
-/* hv/machine_check.c: which machine checks taken in root mode reach the guest. */
+/* hv/guest/machine_check.c: which machine checks taken in root mode reach the guest. */
 #include "hv/tests/check.h"
-#include "hv/machine_check.h"
+#include "hv/guest/machine_check.h"
 #include "hv/arch/x86_defs.h"
 
 #define LINUX_CR4 (CR4_PAE | CR4_MCE | CR4_PGE | CR4_OSXSAVE) /* what a running OS has */

@@ -1,6 +1,6 @@
-/* hv/microcode.c: an update's size from its header (SDM Vol. 3A Table 9-7). */
+/* hv/guest/microcode.c: an update's size from its header (SDM Vol. 3A Table 9-7). */
 #include "check.h"
-#include "hv/microcode.h"
+#include "hv/guest/microcode.h"
 
 TEST(microcode_total_size_from_header)
 {

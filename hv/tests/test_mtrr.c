@@ -1,7 +1,7 @@
-/* hv/mtrr.c: memory types from a snapshot of the MTRRs (SDM Vol. 3A 12.11). */
+/* hv/mem/mtrr.c: memory types from a snapshot of the MTRRs (SDM Vol. 3A 12.11). */
 #include <string.h>
 #include "check.h"
-#include "hv/mtrr.h"
+#include "hv/mem/mtrr.h"
 
 #define UC MEMTYPE_UC
 #define WC MEMTYPE_WC

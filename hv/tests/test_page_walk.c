@@ -1,7 +1,7 @@
-/* hv/page_walk.c: the guest's paging walked over a fake physical memory. */
+/* hv/mem/page_walk.c: the guest's paging walked over a fake physical memory. */
 #include <string.h>
 #include "check.h"
-#include "hv/page_walk.h"
+#include "hv/mem/page_walk.h"
 #include "hv/arch/x86.h"
 #include "hv/arch/msr.h"
 
@@ -117,7 +117,7 @@ TEST(page_walk_5_level)
 }
 
 /* A microcode update is handed to the CPU by one physical address: the
- * guest's buffer must be one contiguous run (hv/guest_microcode.c). */
+ * guest's buffer must be one contiguous run (hv/guest/guest_microcode.c). */
 TEST(page_walk_run_contiguous_or_not)
 {
     reset();

@@ -1,15 +1,15 @@
 /*
  * The SDM's basic exit reasons, typed in for the tests from Intel SDM Vol. 3C
  * Appendix C, Table C-1 (numbers and names exactly as the table spells them,
- * without the trailing explanations), and checked against hv/exit_names.c
- * and hv/exit_possible.c. Deliberately not generated from
+ * without the trailing explanations), and checked against hv/stats/exit_names.c
+ * and hv/stats/exit_possible.c. Deliberately not generated from
  * hv/arch/exit_reasons.h: the point is a second, independent copy.
  */
 #include <string.h>
 #include "check.h"
 #include "sdm.h"
-#include "hv/exit_names.h"
-#include "hv/exit_possible.h"
+#include "hv/stats/exit_names.h"
+#include "hv/stats/exit_possible.h"
 
 const struct sdm_reason sdm_reasons[] = {
     { 0, "Exception or non-maskable interrupt (NMI)" },

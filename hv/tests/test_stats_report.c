@@ -1,7 +1,7 @@
-/* hv/stats_report.c: the table the hypervisor prints itself. */
+/* hv/stats/stats_report.c: the table the hypervisor prints itself. */
 #include <string.h>
 #include "check.h"
-#include "hv/stats_report.h"
+#include "hv/stats/stats_report.h"
 
 static char out[16][160];
 static int lines;

@@ -1,16 +1,16 @@
 /*
- * hv/timeline.c, its leaves (0x40000005/6/7, hv/leaves.c) and its text
- * (hv/stats_report.c): the ring with fake TSC values and fake counters.
+ * hv/stats/timeline.c, its leaves (0x40000005/6/7, hv/stats/leaves.c) and its text
+ * (hv/stats/stats_report.c): the ring with fake TSC values and fake counters.
  */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "check.h"
-#include "hv/abi.h"
-#include "hv/leaves.h"
-#include "hv/stats_report.h"
-#include "hv/timeline.h"
+#include "hv/stats/abi.h"
+#include "hv/stats/leaves.h"
+#include "hv/stats/stats_report.h"
+#include "hv/stats/timeline.h"
 
 static struct exit_stats st;
 static struct timeline tl;

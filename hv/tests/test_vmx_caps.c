@@ -1,5 +1,5 @@
 /*
- * hv/vmx_caps.c against every Bochs 2.7 CPU model's VMX capability MSRs and
+ * hv/vmx/vmx_caps.c against every Bochs 2.7 CPU model's VMX capability MSRs and
  * against KVM's nested VMX (hv/tests/data/vmx_caps_models.c): the outcome
  * each must have (VMX refused and why, the boot CPU only and why, or every
  * CPU), and for every usable model that each control field has the bits

@@ -1,6 +1,6 @@
-/* hv/vmx_errors.c: VM-instruction error numbers (SDM Vol. 3C 31.4, Table 31-1). */
+/* hv/vmx/vmx_errors.c: VM-instruction error numbers (SDM Vol. 3C 31.4, Table 31-1). */
 #include "check.h"
-#include "hv/vmx_errors.h"
+#include "hv/vmx/vmx_errors.h"
 
 /* The SDM's text for each number; the parenthesised remarks some rows carry
  * in the SDM (e.g. "(when attempting to activate the dual-monitor treatment

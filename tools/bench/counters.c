@@ -1,7 +1,7 @@
 /*
  * Counter-scheme benchmark (host, pthreads): what one exit's bookkeeping
  * costs when T CPUs count exits at the same time.
- *   sharded: hv/exit_stats.c as the hypervisor uses it (one shard per
+ *   sharded: hv/stats/exit_stats.c as the hypervisor uses it (one shard per
  *            vCPU, plain load+store, readers sum the shards);
  *   shared:  one array for all vCPUs, LOCK XADD per update (the
  *            alternative exitvisor did not choose).
@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include "../../hv/exit_stats.h"
+#include "../../hv/stats/exit_stats.h"
 
 struct shared_counters {
     u64 count[EXIT_REASON_COUNT];

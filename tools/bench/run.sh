@@ -38,7 +38,7 @@ bench_start=$(date +%s)
 # --- 1. counter schemes (host) ------------------------------------------------
 if [ "${BENCH_SKIP_HOST:-0}" != 1 ]; then
     echo "== counter schemes (host, pthreads; $cpu, $(nproc) cores, commit $commit)"
-    gcc -O2 -pthread -I. tools/bench/counters.c hv/exit_stats.c -o "$out/counters"
+    gcc -O2 -pthread -I. tools/bench/counters.c hv/stats/exit_stats.c -o "$out/counters"
     "$out/counters" --json "$out/counters.raw.json"
     python3 - "$out/counters.raw.json" "$out/counters.json" "$cpu" "$commit" "$(nproc)" "$timestamp" <<'PY'
 import json, sys

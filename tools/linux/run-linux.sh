@@ -27,7 +27,7 @@
 # Steps (everything under $BUILD/linux/):
 #   1. tools/deps.sh (the project's Debian packages), plus libc6-dev for static
 #      linking (as root: installed with apt-get; otherwise the command is printed);
-#   2. gcc -static: exvprobe (guest/linux/exvprobe.c + hv/exit_names.c) and
+#   2. gcc -static: exvprobe (guest/linux/exvprobe.c + hv/stats/exit_names.c) and
 #      poweroff-vm (guest/linux/poweroff-vm.c);
 #   3. tools/linux/fetch-kernel.sh kernel/: Debian's linux-image-*-cloud-amd64 and
 #      busybox-static via apt-get download (cached there after the first run);
@@ -140,7 +140,7 @@ fi
 GUEST_CFLAGS=(-static -O2 -Wall -Wextra -Werror -std=gnu11)
 say "gcc -static: exvprobe, poweroff-vm"
 gcc "${GUEST_CFLAGS[@]}" -I"$root" guest/linux/exvprobe.c guest/linux/exvprobe_stat.c guest/linux/exvprobe_timeline.c guest/linux/exvprobe_log.c \
-    hv/exit_names.c -o "$B/exvprobe"
+    hv/stats/exit_names.c -o "$B/exvprobe"
 gcc "${GUEST_CFLAGS[@]}" guest/linux/poweroff-vm.c -o "$B/poweroff-vm"
 
 # --- 3. kernel and busybox (Debian packages, cached) --------------------------------

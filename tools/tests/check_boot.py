@@ -13,7 +13,7 @@ hypervisor/probe lines of the serial log (ANSI-stripped) and the interesting
 lines of bochs.log are printed to explain it.
 
 The exact arithmetic below follows from guest/probe.c's query order and the
-ABI rule in hv/abi.h that every query is a CPUID exit counted before it is
+ABI rule in hv/stats/abi.h that every query is a CPUID exit counted before it is
 answered. It assumes that while the probe measures, the only exits are its own
 CPUIDs (the probe disables interrupts in those windows; APs sit idle in the
 firmware).
@@ -41,7 +41,7 @@ def _read_header_facts():
     """ABI version, exit-reason names and the reason count, from the headers."""
     abi_version, names, count = 1, {}, 80
     try:
-        with open(os.path.join(REPO, "hv", "abi.h")) as f:
+        with open(os.path.join(REPO, "hv", "stats", "abi.h")) as f:
             m = re.search(r"#define\s+EXV_ABI_VERSION\s+(\d+)", f.read())
             if m:
                 abi_version = int(m.group(1))
@@ -125,7 +125,7 @@ def check_probe_signature(log: SerialLog, n: int) -> Optional[str]:
     abi, vcpus = _need(log.signature, "'probe: exitvisor signature found'")
     problems = []
     if abi != ABI_VERSION:
-        problems.append(f"ABI {abi}, hv/abi.h says {ABI_VERSION}")
+        problems.append(f"ABI {abi}, hv/stats/abi.h says {ABI_VERSION}")
     if vcpus != n:
         problems.append(f"leaf 0x40000001 reports {vcpus} vCPUs, expected {n}")
     return "; ".join(problems) or None
@@ -273,7 +273,7 @@ def check_reason_map(log: SerialLog, n: int) -> Optional[str]:
 
 
 def check_leaf_rules(log: SerialLog, n: int) -> Optional[str]:
-    # The probe checked, against the rules of hv/abi.h and with the classes
+    # The probe checked, against the rules of hv/stats/abi.h and with the classes
     # from the map, the answers of leaves 0x4FFFFFFE/D/C for reasons 0..79 and
     # 19 selectors past them (80, 0x100, 0xFFFFFFFF, which is the total on
     # 0x4FFFFFFC, and 16 pseudo-random values), and the map words themselves.

@@ -87,8 +87,8 @@ _BASELINE = re.compile(r"^baseline: no exitvisor signature")
 _NO_HV = re.compile(r"virtualize=no in .*: the next stage runs without the hypervisor")
 _MODE = re.compile(r"^INIT/SIPI: init_sipi=(native|intercept)\b")
 # Hypervisor lines that mean something went wrong (text after "exitvisor: ").
-# exitvisor's lines for the guest's microcode loads and MTRR changes (hv/guest_microcode.c,
-# hv/guest_mtrr.c); the suite's update has revision 0x45584954 and 2048 bytes.
+# exitvisor's lines for the guest's microcode loads and MTRR changes (hv/guest/guest_microcode.c,
+# hv/guest/guest_mtrr.c); the suite's update has revision 0x45584954 and 2048 bytes.
 _UCODE_LOADED = re.compile(r"^cpu \d+ the guest's microcode update \(revision 0x45584954, 2048 bytes at physical "
                            r"0x[0-9a-f]+\) was loaded from VMX root operation")
 _MTRR_FOLLOWED = re.compile(r"^cpu \d+ the guest's MTRRs changed \(WRMSR 0x([0-9a-f]+), MTRRs on\): the EPT follows "
@@ -213,7 +213,7 @@ def check_started(log: ConformLog, n: int) -> Optional[str]:
     abi, vcpus = log.started
     problems = []
     if abi != check_boot.ABI_VERSION:
-        problems.append(f"ABI {abi}, hv/abi.h says {check_boot.ABI_VERSION}")
+        problems.append(f"ABI {abi}, hv/stats/abi.h says {check_boot.ABI_VERSION}")
     if vcpus != n:
         problems.append(f"leaf 0x40000001 reports {vcpus} vCPUs, expected {n}")
     return "; ".join(problems) or None

@@ -3,7 +3,7 @@
 
 Samples (tools/tests/samples/):
   vmx_good.log         OVMF + probe captured from Bochs (2 CPUs); the probe ran
-                       against a software model of the hv/abi.h leaves, so the
+                       against a software model of the hv/stats/abi.h leaves, so the
                        numbers obey the ABI's arithmetic; the hypervisor's lines
                        were spliced in where exitvisor prints them (LF-only, as
                        the hypervisor writes the UART directly). Since edited to

@@ -6,14 +6,14 @@
 #include "fuzz.h"
 #include "fake_hw.h"
 #include "hv/vcpu.h"
-#include "hv/diag.h"
-#include "hv/ipi.h"
-#include "hv/log.h"
-#include "hv/serial.h"
-#include "hv/guest_mem.h"
-#include "hv/vmcs.h"
-#include "hv/vmcs_setup.h"
-#include "hv/host_exception.h"
+#include "hv/platform/diag.h"
+#include "hv/guest/ipi.h"
+#include "hv/platform/log.h"
+#include "hv/platform/serial.h"
+#include "hv/mem/guest_mem.h"
+#include "hv/vmx/vmcs.h"
+#include "hv/vmx/vmcs_setup.h"
+#include "hv/platform/host_exception.h"
 
 struct fake fake;
 struct hv_state *hv; /* the real one lives in hv/launch.c */
@@ -310,7 +310,7 @@ bool guest_read_linear(u64 linear, u8 *buf, size_t n)
     return true;
 }
 
-/* A microcode update's buffer: never one physical run here (hv/guest_microcode.c then says so). */
+/* A microcode update's buffer: never one physical run here (hv/guest/guest_microcode.c then says so). */
 bool guest_linear_run(u64 linear, u64 n, u64 *pa)
 {
     (void)linear;

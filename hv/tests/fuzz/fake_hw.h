@@ -7,7 +7,7 @@
  *   1. it includes hv/arch/x86.h and hv/arch/vmx.h with each hardware
  *      primitive renamed (its asm body compiles under an unused name);
  *   2. it routes the real names to the fakes in fake_hw.c.
- * So VMREAD/VMWRITE go to a fake VMCS (hv/vmcs.h's inline wrappers run
+ * So VMREAD/VMWRITE go to a fake VMCS (hv/vmx/vmcs.h's inline wrappers run
  * unchanged on top of it), RDMSR/WRMSR/CPUID/RDTSC/OUT/WBINVD/INVVPID to
  * recorders, and the link-time dependencies of the handlers (diag, ipi, log,
  * guest memory, safe_rdmsr...) to stubs that record what was asked and answer

@@ -1,12 +1,12 @@
 /* Stand-ins for what hv/exits/msr.c hands a watched write to after it
- * (hv/guest_mtrr.c, hv/guest_microcode.c, hv/guest_apic_base.c): fuzz_msr
+ * (hv/guest/guest_mtrr.c, hv/guest/guest_microcode.c, hv/guest/guest_apic_base.c): fuzz_msr
  * checks that the handler calls them exactly when it should; fuzz_dispatch
  * runs the real ones. */
 #include "fake_hw.h"
-#include "hv/guest.h"
-#include "hv/guest_mtrr.h"
-#include "hv/guest_microcode.h"
-#include "hv/guest_apic_base.h"
+#include "hv/guest/guest.h"
+#include "hv/guest/guest_mtrr.h"
+#include "hv/guest/guest_microcode.h"
+#include "hv/guest/guest_apic_base.h"
 
 void guest_mtrr_written(struct vcpu *v, u32 msr)
 {

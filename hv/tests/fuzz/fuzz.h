@@ -8,7 +8,7 @@
  *               message and traps, which libFuzzer reports as a crash and
  *               saves the input as a reproducer.
  *   sdm_defined(r): whether the SDM defines basic exit reason r, written from
- *               the SDM (Vol. 3C Appendix C) and not from hv/exit_names.c.
+ *               the SDM (Vol. 3C Appendix C) and not from hv/stats/exit_names.c.
  */
 #ifndef EXITVISOR_FUZZ_H
 #define EXITVISOR_FUZZ_H

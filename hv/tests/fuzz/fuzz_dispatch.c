@@ -1,9 +1,9 @@
 /*
  * fuzz_dispatch: the VM-exit dispatcher (hv/exit_dispatch.c) and every exit
- * handler (every file in hv/exits/, with the real hv/guest.c), on random exit reasons,
+ * handler (every file in hv/exits/, with the real hv/guest/guest.c), on random exit reasons,
  * qualifications and guest state, over fake_hw.h's fake VMCS and hardware.
  *
- * fuzz-sources: hv/exit_dispatch.c hv/exits/[a-z]*.c hv/guest.c hv/guest_events.c hv/init_state.c hv/platform.c hv/leaves.c hv/exit_stats.c hv/exit_names.c hv/exit_possible.c hv/insn_decode.c hv/stats_report.c hv/timeline.c hv/log_ring.c hv/fmt.c hv/guest_mtrr.c hv/guest_microcode.c hv/guest_apic_base.c hv/ept_edit.c hv/ept_live.c hv/arena.c hv/mtrr.c hv/mtrr_read.c hv/microcode.c hv/tests/fuzz/fake_hw.c
+ * fuzz-sources: hv/exit_dispatch.c hv/exits/[a-z]*.c hv/guest/guest.c hv/guest/guest_events.c hv/guest/nmi_window.c hv/guest/init_state.c hv/platform/platform.c hv/stats/leaves.c hv/stats/exit_stats.c hv/stats/exit_names.c hv/stats/exit_possible.c hv/guest/insn_decode.c hv/stats/stats_report.c hv/stats/timeline.c hv/stats/log_ring.c hv/platform/fmt.c hv/guest/guest_mtrr.c hv/guest/guest_microcode.c hv/guest/guest_apic_base.c hv/mem/ept_edit.c hv/mem/ept_live.c hv/mem/arena.c hv/mem/mtrr.c hv/mem/mtrr_read.c hv/guest/microcode.c hv/tests/fuzz/fake_hw.c
  * fuzz-cflags: -include hv/tests/fuzz/fake_hw.h
  * fuzz-max-len: 2048
  *
@@ -42,7 +42,7 @@
  *   EPT        an access to hypervisor memory is #GP(0) and writes nothing; a
  *              store to the APIC page writes exactly the decoded value, 4 or
  *              1 bytes, at the decoded offset (or, with init_sipi=intercept,
- *              hands the ICR to hv/ipi.c), gives XCHG's register the old
+ *              hands the ICR to hv/guest/ipi.c), gives XCHG's register the old
  *              value and advances RIP by the decoded length; no other byte
  *              of the page changes.
  *   triple fault   logged with the exit table, platform reset attempted, stop.
@@ -52,10 +52,10 @@
 #include <string.h>
 #include "fuzz.h"
 #include "fake_hw.h"
-#include "hv/abi.h"
+#include "hv/stats/abi.h"
 #include "hv/vcpu.h"
-#include "hv/guest.h"
-#include "hv/insn_decode.h"
+#include "hv/guest/guest.h"
+#include "hv/guest/insn_decode.h"
 #include "hv/arch/msr.h"
 #include "hv/arch/vmcs_fields.h"
 
@@ -129,7 +129,7 @@ static void setup(struct fin *f)
     for (u32 i = 0; i < nr; i++) {
         vcpus[i].index = vcpus[i].apic_id = i;
         vcpus[i].shard = &stats.shard[i];
-        vcpus[i].apic_page = state.apic_page; /* no xAPIC moved (hv/guest_apic_base.c needs a real EPT) */
+        vcpus[i].apic_page = state.apic_page; /* no xAPIC moved (hv/guest/guest_apic_base.c needs a real EPT) */
     }
     for (u32 r = 0; r < EXIT_REASON_COUNT; r += 8) {
         u8 bits = fin_u8(f);
@@ -381,7 +381,7 @@ static void one_exit(struct fin *f, jmp_buf *stop)
         }
         FUZZ_CHECK(regs.rax == want, "VMCALL rax 0x%llx at CPL %u: 0x%llx", (unsigned long long)before.rax, cpl,
                    (unsigned long long)regs.rax);
-        /* The exit table (hv/stats_report.h): a header, one line per reason
+        /* The exit table (hv/stats/stats_report.h): a header, one line per reason
          * with a nonzero count, a total, exitvisor's own; nothing printed otherwise. */
         u32 lines = 0;
         if (cpl == 0 && before.rax == EXV_VMCALL_PRINT_STATS) {
@@ -402,7 +402,7 @@ static void one_exit(struct fin *f, jmp_buf *stop)
         u32 leaf = (u32)before.rax, sub = (u32)before.rcx;
         struct cpuid_regs want;
         if (leaf >= 0x40000000u && leaf <= 0x4FFFFFFFu) {
-            /* hv/abi.h: a query's count includes itself, its cycles are added
+            /* hv/stats/abi.h: a query's count includes itself, its cycles are added
              * after it returns: answer from the counters as they were then. */
             struct exit_stats_shard *w = &stats.shard[v->index];
             u64 cycles = w->cycles[basic], total_cycles = w->total_cycles;
@@ -522,14 +522,14 @@ static void one_exit(struct fin *f, jmp_buf *stop)
                 FUZZ_CHECK(now == want, "XCHG byte: register 0x%llx, want 0x%llx", (unsigned long long)now,
                            (unsigned long long)want);
             }
-            FUZZ_CHECK(fake.ipi_calls == 0, "a byte store went to hv/ipi.c");
+            FUZZ_CHECK(fake.ipi_calls == 0, "a byte store went to hv/guest/ipi.c");
             apic_buf[b] = apic_before[b];
         } else {
             u32 off = (u32)(gpa & 0xFFC);
             bool icr = (gpa & 0xFFF) == 0x300 && state.opt.intercept_init_sipi;
             bool delivered = icr && fake.ipi_delivers;
             FUZZ_CHECK(fake.ipi_calls == (icr ? 1u : 0u) && (!icr || fake.ipi_low == value),
-                       "ICR store offered to hv/ipi.c %u times (init_sipi=%s)", fake.ipi_calls,
+                       "ICR store offered to hv/guest/ipi.c %u times (init_sipi=%s)", fake.ipi_calls,
                        state.opt.intercept_init_sipi ? "intercept" : "native");
             if (!delivered) {
                 u32 got;

@@ -1,8 +1,8 @@
 /*
- * fuzz_exit_rules: which exit reasons can occur (hv/exit_possible.c) and the
- * reason tables (hv/exit_names.c), on random VMX controls and reason numbers.
+ * fuzz_exit_rules: which exit reasons can occur (hv/stats/exit_possible.c) and the
+ * reason tables (hv/stats/exit_names.c), on random VMX controls and reason numbers.
  *
- * fuzz-sources: hv/exit_possible.c hv/exit_names.c
+ * fuzz-sources: hv/stats/exit_possible.c hv/stats/exit_names.c
  * fuzz-max-len: 512
  *
  * For random struct vmx_controls, every reason 0..EXIT_REASON_COUNT+16 and
@@ -25,8 +25,8 @@
  */
 #include <string.h>
 #include "fuzz.h"
-#include "hv/exit_possible.h"
-#include "hv/exit_names.h"
+#include "hv/stats/exit_possible.h"
+#include "hv/stats/exit_names.h"
 #include "hv/arch/vmcs_fields.h"
 
 static bool needs_secondary(enum exit_rule rule)

@@ -1,10 +1,10 @@
 /*
- * fuzz_fmt: the root-mode printf formatter (hv/fmt.c) against the C
+ * fuzz_fmt: the root-mode printf formatter (hv/platform/fmt.c) against the C
  * library's snprintf, on random formats made only of what fmt.h supports:
  * %s %c %d %i %u %x %X %p %%, flags '-' and '0' (any number, any order),
  * widths 0..999 and lengths l/ll/z on the integer conversions.
  *
- * fuzz-sources: hv/fmt.c
+ * fuzz-sources: hv/platform/fmt.c
  * fuzz-max-len: 512
  *
  * Up to 6 conversions per format, literal text between them, any buffer
@@ -20,7 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "fuzz.h"
-#include "hv/fmt.h"
+#include "hv/platform/fmt.h"
 
 #define BUF 8192
 #define MAX_CONV 6

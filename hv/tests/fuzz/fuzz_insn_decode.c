@@ -1,8 +1,8 @@
 /*
  * fuzz_insn_decode: the decoder of guest stores to the APIC page
- * (hv/insn_decode.c) on random bytes.
+ * (hv/guest/insn_decode.c) on random bytes.
  *
- * fuzz-sources: hv/insn_decode.c
+ * fuzz-sources: hv/guest/insn_decode.c
  * fuzz-max-len: 64
  *
  * Input: byte 0 bit 0 = long mode, the rest = the instruction bytes, given to
@@ -15,7 +15,7 @@
  *     shorter prefix is refused (the length is exactly the instruction's);
  *   - the result equals an independent reference decoder written here from
  *     the SDM (Vol. 2: prefixes, REX, ModRM/SIB/displacement sizes) for
- *     every form hv/insn_decode.h lists (MOV 89/88/C7/C6/A3/A2, XCHG 87/86).
+ *     every form hv/guest/insn_decode.h lists (MOV 89/88/C7/C6/A3/A2, XCHG 87/86).
  * And when it refuses, the reference refuses too. The caller
  * (hv/exits/ept_violation.c) passes at most 15 bytes, the architectural
  * instruction limit; here n is not limited, so longer prefix runs are fuzzed.
@@ -23,7 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "fuzz.h"
-#include "hv/insn_decode.h"
+#include "hv/guest/insn_decode.h"
 
 static bool is_segment_prefix(u8 b)
 {

@@ -1,7 +1,7 @@
 /*
- * fuzz_leaves: the CPUID hypervisor range (hv/leaves.c) on random counters.
+ * fuzz_leaves: the CPUID hypervisor range (hv/stats/leaves.c) on random counters.
  *
- * fuzz-sources: hv/leaves.c hv/timeline.c hv/log_ring.c hv/exit_stats.c hv/exit_names.c hv/exit_possible.c
+ * fuzz-sources: hv/stats/leaves.c hv/stats/timeline.c hv/stats/log_ring.c hv/stats/exit_stats.c hv/stats/exit_names.c hv/stats/exit_possible.c
  * fuzz-max-len: 1024
  *
  * The input builds a struct exit_stats (0..64 shards in use, shards past
@@ -11,7 +11,7 @@
  * input is read as up to 128 (leaf, ECX) queries anywhere in
  * 0x40000000-0x4FFFFFFF.
  * Each answer is compared with a recomputation from the shards written here
- * from the hv/abi.h contract:
+ * from the hv/stats/abi.h contract:
  *   - undefined reason: EAX = EBX = ECX = 0, EDX = 0xFFFFFFFF;
  *   - defined but impossible: all zero;
  *   - possible: the leaf's layout, with the 32-bit leaves truncating;
@@ -27,9 +27,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include "fuzz.h"
-#include "hv/abi.h"
-#include "hv/leaves.h"
-#include "hv/exit_names.h"
+#include "hv/stats/abi.h"
+#include "hv/stats/leaves.h"
+#include "hv/stats/exit_names.h"
 
 #define MAX_RANGES 6
 #define MAX_QUERIES 128
@@ -73,7 +73,7 @@ static void recompute(void)
     }
 }
 
-/* The answer hv/abi.h promises for (leaf, ecx). */
+/* The answer hv/stats/abi.h promises for (leaf, ecx). */
 static struct want expected(u32 leaf, u32 ecx, u32 nr_ranges)
 {
     struct want w = { 0, 0, 0, 0 };

@@ -2,9 +2,9 @@
  * fuzz_msr: the MSR rules (hv/exits/msr.c): the MSR bitmap and the RDMSR and
  * WRMSR handlers, run on the host over fake_hw.h (fake VMCS, recorded
  * safe_rdmsr/safe_wrmsr, a stub ipi_intercept_icr) with the real
- * hv/guest.c doing the RIP skip and the #GP injection.
+ * hv/guest/guest.c doing the RIP skip and the #GP injection.
  *
- * fuzz-sources: hv/exits/msr.c hv/guest.c hv/mtrr.c hv/tests/fuzz/fake_hw.c hv/tests/fuzz/fake_msr_watch.c
+ * fuzz-sources: hv/exits/msr.c hv/guest/guest.c hv/mem/mtrr.c hv/tests/fuzz/fake_hw.c hv/tests/fuzz/fake_msr_watch.c
  * fuzz-cflags: -include hv/tests/fuzz/fake_hw.h
  * fuzz-max-len: 1024
  *
@@ -18,7 +18,7 @@
  * Per input, up to 32 RDMSR/WRMSR exits with random ECX (the high half of
  * RCX too, which must be ignored), RAX, RDX, other GPRs and hardware answers
  * (the access faults or not, the value read, the ICR write is taken by
- * hv/ipi.c or not). After each exit:
+ * hv/guest/ipi.c or not). After each exit:
  *   - exactly one outcome: the instruction is skipped (RIP += 2) or #GP(0)
  *     is injected (RIP unchanged); never both, never neither; no vcpu_stop;
  *   - #GP leaves every GPR unchanged;
@@ -27,12 +27,12 @@
  *     EDX:EAX = the value (IA32_FEATURE_CONTROL without the two VMX-enable
  *     bits), the high halves of RAX and RDX cleared, other GPRs unchanged;
  *   - WRMSR of IA32_FEATURE_CONTROL or a VMX MSR: #GP and the hardware is
- *     never written; IA32_BIOS_UPDT_TRIG goes to hv/guest_microcode.c with
+ *     never written; IA32_BIOS_UPDT_TRIG goes to hv/guest/guest_microcode.c with
  *     EDX:EAX and never to the hardware from here; the ICR goes to
- *     hv/ipi.c first (skip if it takes it); otherwise the hardware is
+ *     hv/guest/ipi.c first (skip if it takes it); otherwise the hardware is
  *     written once with ECX and EDX:EAX (low halves only) and its fault is
  *     the guest's #GP; a write that went through is handed on once to
- *     hv/guest_mtrr.c (an MTRR, with EPT) or hv/guest_apic_base.c
+ *     hv/guest/guest_mtrr.c (an MTRR, with EPT) or hv/guest/guest_apic_base.c
  *     (IA32_APIC_BASE, init_sipi=intercept, EPT), and nothing else is; GPRs
  *     never change.
  */
@@ -41,7 +41,7 @@
 #include "fuzz.h"
 #include "fake_hw.h"
 #include "hv/vcpu.h"
-#include "hv/guest.h"
+#include "hv/guest/guest.h"
 #include "hv/exits/handlers.h"
 #include "hv/arch/msr.h"
 #include "hv/arch/vmcs_fields.h"
@@ -202,23 +202,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                            (unsigned long long)fake.microcode_linear, fake.safe_wrmsr_calls);
                 continue;
             }
-            FUZZ_CHECK(fake.microcode_calls == 0, "WRMSR 0x%x went to hv/guest_microcode.c", msr);
+            FUZZ_CHECK(fake.microcode_calls == 0, "WRMSR 0x%x went to hv/guest/guest_microcode.c", msr);
             bool through = !fake.msr_fault;
             FUZZ_CHECK(fake.mtrr_followed_calls == (ept && is_mtrr(msr) && through),
-                       "WRMSR 0x%x (EPT %d, fault %d): handed to hv/guest_mtrr.c %u times", msr, ept, fake.msr_fault,
+                       "WRMSR 0x%x (EPT %d, fault %d): handed to hv/guest/guest_mtrr.c %u times", msr, ept, fake.msr_fault,
                        fake.mtrr_followed_calls);
             FUZZ_CHECK(fake.apic_base_calls == (intercept && ept && msr == 0x1B && through),
-                       "WRMSR 0x%x (intercept %d, fault %d): handed to hv/guest_apic_base.c %u times", msr, intercept,
+                       "WRMSR 0x%x (intercept %d, fault %d): handed to hv/guest/guest_apic_base.c %u times", msr, intercept,
                        fake.msr_fault, fake.apic_base_calls);
             if (msr == 0x830 && state.opt.intercept_init_sipi) {
                 FUZZ_CHECK(fake.ipi_calls == 1 && fake.ipi_low == (u32)value && fake.ipi_high == (u32)(value >> 32),
-                           "ICR write: %u calls to hv/ipi.c", fake.ipi_calls);
+                           "ICR write: %u calls to hv/guest/ipi.c", fake.ipi_calls);
                 if (fake.ipi_delivers) {
-                    FUZZ_CHECK(skipped && fake.safe_wrmsr_calls == 0, "ICR taken by hv/ipi.c but also written");
+                    FUZZ_CHECK(skipped && fake.safe_wrmsr_calls == 0, "ICR taken by hv/guest/ipi.c but also written");
                     continue;
                 }
             } else {
-                FUZZ_CHECK(fake.ipi_calls == 0, "WRMSR 0x%x went to hv/ipi.c", msr);
+                FUZZ_CHECK(fake.ipi_calls == 0, "WRMSR 0x%x went to hv/guest/ipi.c", msr);
             }
             FUZZ_CHECK(fake.safe_wrmsr_calls == 1 && fake.last_msr == msr && fake.last_wrmsr_value == value,
                        "WRMSR 0x%x: %u writes of 0x%llx to 0x%x, want 0x%llx", msr, fake.safe_wrmsr_calls,

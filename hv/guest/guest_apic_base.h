@@ -1,0 +1,17 @@
+/* The guest moving its xAPIC, with init_sipi=intercept (hv/guest/guest_apic_base.c). */
+#ifndef EXITVISOR_GUEST_APIC_BASE_H
+#define EXITVISOR_GUEST_APIC_BASE_H
+#include "../vcpu.h"
+/* After the guest's WRMSR to IA32_APIC_BASE was done on this CPU. */
+void guest_apic_base_written(struct vcpu *v);
+/* Is the 4-KiB page some vCPU's xAPIC page, write-protected in EPT?
+ * Inline and call-free: the dispatcher asks before every EPT-violation
+ * handler. */
+static inline bool apic_page_is_watched(u64 page)
+{
+    for (u32 i = 0; i < hv->nr_vcpus; i++)
+        if (hv->vcpus[i].apic_page == page)
+            return true;
+    return false;
+}
+#endif

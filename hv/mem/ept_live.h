@@ -1,0 +1,12 @@
+/* The hardware side of changing the EPT while guests run (hv/mem/ept_edit.h):
+ * one editor at a time, and each CPU drops its cached translations. */
+#ifndef EXITVISOR_EPT_LIVE_H
+#define EXITVISOR_EPT_LIVE_H
+#include "../vcpu.h"
+void ept_edit_begin(void);
+void ept_edit_end(void);
+/* INVEPT for this CPU with the type it supports (hv->invept_type). NULL,
+ * or why not (no INVEPT, or it failed: the VM-instruction error is in the
+ * VMCS of this CPU). */
+const char *ept_flush_this_cpu(void);
+#endif
