@@ -30,19 +30,23 @@ void guest_apic_base_written(struct vcpu *v)
         return; /* enabled, disabled, x2APIC mode: the page stays where it is */
 
     ept_edit_begin();
+    u64 reserve_before = (u64)(hv->ept_reserve.end - hv->ept_reserve.next) / PAGE_SIZE;
     bool protected = ept_set_page_access(ept_root(), hv->ept_top, page, EPT_READ, &hv->ept_reserve);
     v->apic_page = page;
     bool released =
         !apic_page_is_watched(old) && ept_set_page_access(ept_root(), hv->ept_top, old, EPT_RWX, &hv->ept_reserve);
+    u64 reserve_left = (u64)(hv->ept_reserve.end - hv->ept_reserve.next) / PAGE_SIZE;
     ept_edit_end();
     const char *why = ept_flush_this_cpu();
     if (why)
         hv_log("cpu %u cannot flush its EPT translations after moving the xAPIC (%s, VM-instruction error %u)",
                v->index, why, vmcs_instruction_error());
-    hv_log("cpu %u the guest moved its xAPIC from 0x%llx to 0x%llx: %s%s", v->index, (unsigned long long)old,
-           (unsigned long long)page,
+    hv_log("cpu %u the guest moved its xAPIC from 0x%llx to 0x%llx: %s (%llu large pages split, %llu of %u reserve "
+           "pages left)%s",
+           v->index, (unsigned long long)old, (unsigned long long)page,
            protected ? "EPT write-protects the new page"
                      : "the new page cannot be write-protected (not mapped, or the EPT split reserve is used up): "
                        "INIT/SIPI sent through it reach the CPUs unseen",
+           (unsigned long long)(reserve_before - reserve_left), (unsigned long long)reserve_left, EPT_RESERVE_PAGES,
            released ? ", the old one is writable again" : "");
 }

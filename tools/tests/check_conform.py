@@ -94,7 +94,8 @@ _UCODE_LOADED = re.compile(r"^cpu \d+ the guest's microcode update \(revision 0x
 _MTRR_FOLLOWED = re.compile(r"^cpu \d+ the guest's MTRRs changed \(WRMSR 0x([0-9a-f]+), MTRRs on\): the EPT follows "
                             r"them: (\d+) EPT entries retyped")
 _APIC_MOVED = re.compile(r"^cpu \d+ the guest moved its xAPIC from (0x[0-9a-f]+) to (0x[0-9a-f]+): EPT "
-                         r"write-protects the new page(, the old one is writable again)?$")
+                         r"write-protects the new page(?: \(\d+ large pages split, \d+ of \d+ reserve pages left\))?"
+                         r"(, the old one is writable again)?$")
 _N_OPS = re.compile(r"\bn=(\d+)\b")
 _HV_BAD = re.compile(r"\b(FATAL|STOPPED|VMLAUNCH failed|VMRESUME failed|unexpected exit|"
                      r"VM-entry failure|triple fault)\b")
