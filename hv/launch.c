@@ -17,6 +17,7 @@
 #include "arch/msr.h"
 #include "stats/abi.h"
 #include "exits/handlers.h"
+#include "guest/guest_apic_base.h"
 
 struct hv_state *hv;
 
@@ -55,7 +56,7 @@ const char *hv_prepare(struct arena *a, u32 nr_cpus, u64 image_base, u64 image_p
                        const struct hv_options *opt)
 {
     const char *why;
-    u64 arena_base = (u64)(uintptr_t)a->next, arena_pages = (u64)(a->end - a->next) / PAGE_SIZE;
+    u64 arena_base = (u64)(uintptr_t)a->next, arena_pages = arena_pages_left(a);
 
     u32 nr_present = nr_cpus;
     if (nr_cpus > EXV_MAX_VCPUS)
@@ -111,7 +112,7 @@ const char *hv_prepare(struct arena *a, u32 nr_cpus, u64 image_base, u64 image_p
     mtrr_read_state(&mtrr, hv->phys_bits);
     hv->mtrr_variable_count = mtrr.variable_count;
     msr_bitmap_init(hv->msr_bitmap, hv);
-    hv->apic_page = rdmsr(MSR_IA32_APIC_BASE) & mtrr.address_mask & ~0xFFFull;
+    hv->apic_page = xapic_page(rdmsr(MSR_IA32_APIC_BASE));
     if ((why = host_tables_build_shared(hv, a, &mtrr)))
         return why;
     if ((hv->proc2_ctls & PROC2_ENABLE_EPT) && (why = ept_build_identity_map(hv, a, &mtrr)))
@@ -230,7 +231,7 @@ int hv_launch_cpu(u32 index, u64 guest_rip, u64 guest_rsp, u64 guest_rflags)
         cpuid_ex(0xB, 0, &lb);
     v->apic_id = apic_id_from_cpuid(l0.eax, r.ebx, lb.ebx, lb.edx);
     v->is_bsp = (rdmsr(MSR_IA32_APIC_BASE) & APIC_BASE_BSP) != 0;
-    v->apic_page = rdmsr(MSR_IA32_APIC_BASE) & ((1ull << hv->phys_bits) - 1) & ~0xFFFull;
+    v->apic_page = xapic_page(rdmsr(MSR_IA32_APIC_BASE));
     if (why) {
         hv_log("cpu %u apic %u not virtualized: %s", index, v->apic_id, why);
         return 1;

@@ -26,6 +26,7 @@
 #include "../arch/ept.h"
 #include "../mem/ept_edit.h"
 #include "../mem/ept_live.h"
+#include "../mem/hv_memory.h"
 #include "../guest/guest_apic_base.h"
 
 #define EPT_QUAL_WRITE (1ull << 1)
@@ -109,20 +110,16 @@ void handle_ept_violation(struct vcpu *v)
         emulate_apic_store(v, gpa);
         return;
     }
-    for (u32 i = 0; i < hv->nr_memory; i++) {
-        const struct hv_memory_range *m = &hv->memory[i];
-        if (gpa - m->base < m->pages * PAGE_SIZE) {
-            /* Logged a bounded number of times: a hostile guest could loop. */
-            static u32 reported;
-            if (__atomic_fetch_add(&reported, 1, __ATOMIC_RELAXED) < 8)
-                hv_log("cpu %u guest access to hypervisor memory at 0x%llx (rip 0x%llx): #GP", v->index,
-                       (unsigned long long)gpa, (unsigned long long)vmcs_read(VMCS_GUEST_RIP));
-            guest_inject_gp0();
-            return;
-        }
+    if (hv_memory_overlap(hv, gpa, 1) != HV_MEMORY_OUTSIDE) {
+        /* Logged a bounded number of times: a hostile guest could loop. */
+        static u32 reported;
+        if (__atomic_fetch_add(&reported, 1, __ATOMIC_RELAXED) < 8)
+            hv_log("cpu %u guest access to hypervisor memory at 0x%llx (rip 0x%llx): #GP", v->index,
+                   (unsigned long long)gpa, (unsigned long long)vmcs_read(VMCS_GUEST_RIP));
+        guest_inject_gp0();
+        return;
     }
-    if (write && (ept_leaf_of((const u64 *)(uintptr_t)(hv->ept_pointer & EPT_ADDR_MASK), hv->ept_top, gpa) & EPT_WRITE) &&
-        !ept_flush_this_cpu())
+    if (write && (ept_leaf_of(ept_root(), hv->ept_top, gpa) & EPT_WRITE) && !ept_flush_this_cpu())
         return; /* a stale read-only translation: retried with the current map */
     log_exit(v, "EPT violation");
     hv_log("cpu %u   guest-physical address 0x%llx", v->index, (unsigned long long)gpa);

@@ -19,13 +19,26 @@ void msr_bitmap_init(u8 *bitmap, const struct hv_state *h);
  * MSRs are refused (the guest's own attempts at VMX), every other one is
  * watched. MSRs outside the bitmap's two ranges always exit: the guest's.
  * Inline and call-free: the dispatcher asks before every WRMSR handler. */
+/* Where msr's read bit sits in the MSR bitmap (SDM 25.6.9: read-low,
+ * read-high, write-low, write-high, 1 KiB each; its write bit is 2048 bytes
+ * on): false for an MSR outside both ranges, which always exits. */
+static inline bool msr_bitmap_bit(u32 msr, u32 *byte, u8 *mask)
+{
+    if (msr > 0x1FFF && msr - 0xC0000000u > 0x1FFF)
+        return false;
+    *byte = (msr >= 0xC0000000u ? 1024 : 0) + (msr & 0x1FFF) / 8;
+    *mask = (u8)(1u << (msr & 7));
+    return true;
+}
+
 static inline bool msr_write_is_watched(const u8 *bitmap, u32 msr)
 {
-    u32 base = msr >= 0xC0000000u ? 1024 : 0, bit = msr & 0x1FFF;
-    if ((msr > 0x1FFF && msr - 0xC0000000u > 0x1FFF) || msr == MSR_IA32_FEATURE_CONTROL ||
+    u32 byte;
+    u8 mask;
+    if (!msr_bitmap_bit(msr, &byte, &mask) || msr == MSR_IA32_FEATURE_CONTROL ||
         (msr >= MSR_IA32_VMX_FIRST && msr <= MSR_IA32_VMX_LAST))
         return false;
-    return (bitmap[2048 + base + bit / 8] >> (bit % 8)) & 1;
+    return (bitmap[2048 + byte] & mask) != 0;
 }
 /* cr.c */
 void handle_cr_access(struct vcpu *v);

@@ -25,19 +25,21 @@
 #include "../mem/mtrr.h"
 #include "../arch/vmcs_fields.h"
 
-/* Layout (SDM 25.6.9): read-low, read-high, write-low, write-high, 1 KiB each. */
+/* Every MSR named here lies in one of the bitmap's ranges. */
 static void intercept_writes(u8 *bitmap, u32 msr)
 {
-    u32 base = msr >= 0xC0000000u ? 1024 : 0;
-    u32 bit = msr & 0x1FFF;
-    bitmap[2048 + base + bit / 8] |= (u8)(1u << (bit % 8));
+    u32 byte;
+    u8 mask;
+    if (msr_bitmap_bit(msr, &byte, &mask))
+        bitmap[2048 + byte] |= mask;
 }
 
 static void intercept(u8 *bitmap, u32 msr)
 {
-    u32 base = msr >= 0xC0000000u ? 1024 : 0;
-    u32 bit = msr & 0x1FFF;
-    bitmap[base + bit / 8] |= (u8)(1u << (bit % 8));
+    u32 byte;
+    u8 mask;
+    if (msr_bitmap_bit(msr, &byte, &mask))
+        bitmap[byte] |= mask;
     intercept_writes(bitmap, msr);
 }
 

@@ -13,34 +13,25 @@
 #include "../mem/ept_edit.h"
 #include "../mem/ept_live.h"
 #include "../platform/log.h"
-#include "../vmx/vmcs.h"
 #include "../arch/ept.h"
 #include "../arch/msr.h"
 
-static u64 *ept_root(void)
-{
-    return (u64 *)(uintptr_t)(hv->ept_pointer & EPT_ADDR_MASK);
-}
-
 void guest_apic_base_written(struct vcpu *v)
 {
-    u64 page = rdmsr(MSR_IA32_APIC_BASE) & hv->ept_mtrr.address_mask & ~0xFFFull;
+    u64 page = xapic_page(rdmsr(MSR_IA32_APIC_BASE));
     u64 old = v->apic_page;
     if (page == old)
         return; /* enabled, disabled, x2APIC mode: the page stays where it is */
 
     ept_edit_begin();
-    u64 reserve_before = (u64)(hv->ept_reserve.end - hv->ept_reserve.next) / PAGE_SIZE;
+    u64 reserve_before = arena_pages_left(&hv->ept_reserve);
     bool protected = ept_set_page_access(ept_root(), hv->ept_top, page, EPT_READ, &hv->ept_reserve);
     v->apic_page = page;
     bool released =
         !apic_page_is_watched(old) && ept_set_page_access(ept_root(), hv->ept_top, old, EPT_RWX, &hv->ept_reserve);
-    u64 reserve_left = (u64)(hv->ept_reserve.end - hv->ept_reserve.next) / PAGE_SIZE;
+    u64 reserve_left = arena_pages_left(&hv->ept_reserve);
     ept_edit_end();
-    const char *why = ept_flush_this_cpu();
-    if (why)
-        hv_log("cpu %u cannot flush its EPT translations after moving the xAPIC (%s, VM-instruction error %u)",
-               v->index, why, vmcs_instruction_error());
+    ept_flush_this_cpu_after(v, "moving the xAPIC");
     hv_log("cpu %u the guest moved its xAPIC from 0x%llx to 0x%llx: %s (%llu large pages split, %llu of %u reserve "
            "pages left)%s",
            v->index, (unsigned long long)old, (unsigned long long)page,

@@ -17,6 +17,7 @@
 #include "guest_microcode.h"
 #include "guest.h"
 #include "../mem/guest_mem.h"
+#include "../mem/hv_memory.h"
 #include "../platform/host_exception.h"
 #include "microcode.h"
 #include "../platform/log.h"
@@ -34,16 +35,6 @@ static u32 microcode_revision(void)
     if (safe_rdmsr(MSR_IA32_BIOS_SIGN_ID, &sign))
         return 0;
     return (u32)(sign >> 32);
-}
-
-static bool touches_hypervisor_memory(u64 pa, u64 len)
-{
-    for (u32 i = 0; i < hv->nr_memory; i++) {
-        u64 start = hv->memory[i].base, end = start + hv->memory[i].pages * PAGE_SIZE;
-        if (pa < end && start < pa + len)
-            return true;
-    }
-    return false;
 }
 
 void guest_microcode_load(struct vcpu *v, u64 linear)
@@ -72,7 +63,7 @@ void guest_microcode_load(struct vcpu *v, u64 linear)
         guest_skip_instruction(v);
         return;
     }
-    if (touches_hypervisor_memory(pa, total)) {
+    if (hv_memory_overlap(hv, pa, total) != HV_MEMORY_OUTSIDE) {
         /* As for any guest access to the hypervisor's memory (hv/exits/ept_violation.c). */
         hv_log("cpu %u microcode update at 0x%llx lies in hypervisor memory (0x%llx): #GP", v->index,
                (unsigned long long)linear, (unsigned long long)pa);

@@ -50,16 +50,13 @@ void guest_mtrr_written(struct vcpu *v, u32 msr)
     ept_edit_begin();
     changed = !(caching_off && !now.enabled) && !mtrr_state_equal(&now, &hv->ept_mtrr);
     if (changed) {
-        ept_retype((u64 *)(uintptr_t)(hv->ept_pointer & ~0xFFFull), hv->ept_top, &now, &hv->ept_reserve, &r);
+        ept_retype(ept_root(), hv->ept_top, &now, &hv->ept_reserve, &r);
         hv->ept_mtrr = now;
     }
     ept_edit_end();
     /* Always: another CPU may have retyped the map since this one last
      * flushed, and this write is this CPU's part of the change. */
-    const char *why = ept_flush_this_cpu();
-    if (why)
-        hv_log("cpu %u cannot flush its EPT translations after an MTRR write (%s, VM-instruction error %u)",
-               v->index, why, vmcs_instruction_error());
+    ept_flush_this_cpu_after(v, "an MTRR write");
     if (!changed)
         return;
     u32 n = __atomic_add_fetch(&changes, 1, __ATOMIC_RELAXED);

@@ -7,4 +7,9 @@
 struct arena { u8 *next, *end; };
 /* Zeroed, page-aligned; NULL when the region is exhausted. */
 void *arena_alloc_pages(struct arena *a, u64 pages);
+/* Pages still free. */
+static inline u64 arena_pages_left(const struct arena *a)
+{
+    return (u64)(a->end - a->next) / PAGE_SIZE;
+}
 #endif

@@ -15,24 +15,8 @@
 #include "ept_edit.h"
 #include "../arch/vmcs_fields.h"
 #include "identity_map.h"
+#include "hv_memory.h"
 #include "../arch/ept.h"
-
-/* How [base, base + size) meets the hypervisor's own memory. */
-enum overlap { OUTSIDE, INSIDE, PARTLY };
-
-static enum overlap hv_memory_overlap(const struct hv_state *h, u64 base, u64 size)
-{
-    enum overlap result = OUTSIDE;
-    for (u32 i = 0; i < h->nr_memory; i++) {
-        u64 start = h->memory[i].base, end = start + h->memory[i].pages * PAGE_SIZE;
-        if (end <= base || start >= base + size)
-            continue;
-        if (start <= base && end >= base + size)
-            return INSIDE;
-        result = PARTLY;
-    }
-    return result;
-}
 
 const char *ept_build_identity_map(struct hv_state *h, struct arena *a, const struct mtrr_state *mtrr)
 {
@@ -50,7 +34,7 @@ const char *ept_build_identity_map(struct hv_state *h, struct arena *a, const st
         u64 gbase = g << 30;
         u8 gtype;
         bool gholds_apic = identity_map_page_holds(gbase, 1ull << 30, h->apic_page);
-        if (h->has_ept_1g && !gholds_apic && hv_memory_overlap(h, gbase, 1ull << 30) == OUTSIDE &&
+        if (h->has_ept_1g && !gholds_apic && hv_memory_overlap(h, gbase, 1ull << 30) == HV_MEMORY_OUTSIDE &&
             mtrr_range_uniform(mtrr, gbase, 1ull << 30, &gtype)) {
             /* A whole GiB of one memory type: one 1-GiB page. Nearly all
              * of the space is like this, which keeps building the map cheap. */
@@ -65,12 +49,12 @@ const char *ept_build_identity_map(struct hv_state *h, struct arena *a, const st
             u64 base = gbase | (m << 21);
             u8 type;
             bool holds_apic = identity_map_page_holds(base, 1ull << 21, h->apic_page);
-            enum overlap hidden = hv_memory_overlap(h, base, 1ull << 21);
-            if (hidden == INSIDE) {
+            enum hv_memory_overlap hidden = hv_memory_overlap(h, base, 1ull << 21);
+            if (hidden == HV_MEMORY_INSIDE) {
                 pd[m] = 0; /* the hypervisor's own memory: not present for any guest */
                 continue;
             }
-            if (!holds_apic && hidden == OUTSIDE && mtrr_range_uniform(mtrr, base, 1ull << 21, &type)) {
+            if (!holds_apic && hidden == HV_MEMORY_OUTSIDE && mtrr_range_uniform(mtrr, base, 1ull << 21, &type)) {
                 pd[m] = base | EPT_RWX | EPT_LARGE | ((u64)type << EPT_MEMTYPE_SHIFT);
                 continue;
             }
@@ -83,7 +67,7 @@ const char *ept_build_identity_map(struct hv_state *h, struct arena *a, const st
                  * so that ICR writes exit (hv/guest/ipi.c); its memory type stays
                  * what the MTRRs say (UC). */
                 u64 access = (pa == h->apic_page && h->opt.intercept_init_sipi) ? EPT_READ : EPT_RWX;
-                if (hv_memory_overlap(h, pa, PAGE_SIZE) != OUTSIDE) {
+                if (hv_memory_overlap(h, pa, PAGE_SIZE) != HV_MEMORY_OUTSIDE) {
                     pt[p] = 0; /* the hypervisor's own page */
                     continue;
                 }

@@ -2,6 +2,8 @@
 #include "ept_live.h"
 #include "../arch/vmx.h"
 #include "../arch/x86.h"
+#include "../vmx/vmcs.h"
+#include "../platform/log.h"
 
 void ept_edit_begin(void)
 {
@@ -24,4 +26,12 @@ const char *ept_flush_this_cpu(void)
      * them: the type this CPU has (an unsupported one fails). */
     struct invept_descriptor d = { hv->ept_pointer, 0 };
     return invept(hv->invept_type, &d) == VMX_OK ? NULL : "INVEPT failed";
+}
+
+void ept_flush_this_cpu_after(const struct vcpu *v, const char *after)
+{
+    const char *why = ept_flush_this_cpu();
+    if (why)
+        hv_log("cpu %u cannot flush its EPT translations after %s (%s, VM-instruction error %u)", v->index, after,
+               why, vmcs_instruction_error());
 }
